@@ -1,0 +1,82 @@
+package org.wsproxy.boot;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.wsproxy.config.ConfigException;
+import org.wsproxy.config.Params;
+import org.wsproxy.config.ProxyConfig;
+import org.wsproxy.config.ProxyConfigParser;
+import org.wsproxy.config.RouteConfig;
+
+/**
+ * Parses the wsproxy.* context-params and starts the {@link ProxyRuntime} before any filter or servlet
+ * initialises; stops it when the webapp stops. A bad parameter fails the deployment with one log line
+ * that names the parameter, the value and what was expected.
+ */
+public class ProxyContextListener implements ServletContextListener
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyContextListener.class);
+
+    private ProxyRuntime runtime;
+
+    @Override
+    public void contextInitialized(ServletContextEvent event)
+    {
+        ServletContext context = event.getServletContext();
+        Map<String, String> params = new HashMap<>();
+        for (String name : Collections.list(context.getInitParameterNames()))
+            params.put(name, context.getInitParameter(name));
+
+        ProxyConfig config;
+        try
+        {
+            config = ProxyConfigParser.parse(new Params(params, ProxyConfigParser.PREFIX));
+        }
+        catch (ConfigException x)
+        {
+            LOG.error(x.getMessage());
+            throw x;
+        }
+
+        runtime = new ProxyRuntime(config);
+        try
+        {
+            runtime.start();
+        }
+        catch (Exception x)
+        {
+            throw new IllegalStateException("wsproxy: could not start: " + x, x);
+        }
+        runtime.publish(context);
+        for (RouteConfig route : config.routes())
+        {
+            LOG.info("wsproxy route {}: {}{} -> {} (websocket {}, connectTimeout {}, idleTimeout {}, readTimeout {})",
+                route.name(), context.getContextPath(), route.pathPrefix(), route.backends(), route.websocket() ? "on" : "off",
+                route.connectTimeout(), route.idleTimeout(), route.readTimeout());
+        }
+    }
+
+    @Override
+    public void contextDestroyed(ServletContextEvent event)
+    {
+        if (runtime == null)
+            return;
+        runtime.unpublish(event.getServletContext());
+        try
+        {
+            runtime.stop();
+        }
+        catch (Exception x)
+        {
+            LOG.warn("wsproxy: stopping failed", x);
+        }
+        runtime = null;
+    }
+}

@@ -1,0 +1,63 @@
+package org.wsproxy.boot;
+
+import jakarta.servlet.ServletContext;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.wsproxy.config.ProxyConfig;
+import org.wsproxy.forward.ForwardingPolicy;
+import org.wsproxy.route.Router;
+import org.wsproxy.upstream.Upstreams;
+import org.wsproxy.websocket.WebSocketProxy;
+
+/**
+ * The proxy's shared parts, built once from the config: the router, the upstreams, the forwarding
+ * policy and the WebSocket side. Long-lived parts are beans, so they start, stop and dump with this.
+ * The filter and the servlet find the parts they need as servlet-context attributes.
+ */
+public class ProxyRuntime extends ContainerLifeCycle
+{
+    private final ProxyConfig config;
+    private final Router router;
+    private final Upstreams upstreams;
+    private final ForwardingPolicy forwarding;
+    private final WebSocketProxy webSocketProxy;
+
+    public ProxyRuntime(ProxyConfig config)
+    {
+        this.config = config;
+        this.router = new Router(config.routes());
+        this.upstreams = new Upstreams(config.routes());
+        this.forwarding = new ForwardingPolicy(config);
+        this.webSocketProxy = new WebSocketProxy(upstreams, forwarding, config.maxFrameSize());
+        addBean(router);
+        addBean(upstreams);
+        addBean(webSocketProxy, true);
+    }
+
+    public ProxyConfig config()
+    {
+        return config;
+    }
+
+    public WebSocketProxy webSocketProxy()
+    {
+        return webSocketProxy;
+    }
+
+    void publish(ServletContext context)
+    {
+        context.setAttribute(ProxyRuntime.class.getName(), this);
+        context.setAttribute(Router.class.getName(), router);
+        context.setAttribute(Upstreams.class.getName(), upstreams);
+        context.setAttribute(ForwardingPolicy.class.getName(), forwarding);
+        context.setAttribute(WebSocketProxy.ATTRIBUTE, webSocketProxy);
+    }
+
+    void unpublish(ServletContext context)
+    {
+        context.removeAttribute(ProxyRuntime.class.getName());
+        context.removeAttribute(Router.class.getName());
+        context.removeAttribute(Upstreams.class.getName());
+        context.removeAttribute(ForwardingPolicy.class.getName());
+        context.removeAttribute(WebSocketProxy.ATTRIBUTE);
+    }
+}

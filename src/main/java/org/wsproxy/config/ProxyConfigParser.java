@@ -1,0 +1,131 @@
+package org.wsproxy.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import org.eclipse.jetty.util.InetAddressPattern;
+
+/**
+ * Turns raw parameters into immutable config records, once, at start-up. Each default is written
+ * here and only here ({@link #DEFAULTS}); the README's parameter table is checked against it by a test.
+ */
+public final class ProxyConfigParser
+{
+    public static final String PREFIX = "wsproxy.";
+    public static final String ROUTES = "wsproxy.routes";
+    public static final String CONNECT_TIMEOUT = "wsproxy.connectTimeout";
+    public static final String IDLE_TIMEOUT = "wsproxy.idleTimeout";
+    public static final String READ_TIMEOUT = "wsproxy.readTimeout";
+    public static final String PRESERVE_HOST = "wsproxy.preserveHost";
+    public static final String TRUSTED_PROXIES = "wsproxy.trustedProxies";
+    public static final String MAX_FRAME_SIZE = "wsproxy.maxFrameSize";
+    public static final String MAX_CONNECTIONS_PER_BACKEND = "maxConnectionsPerBackend";
+
+    /** Parameter name (with {@code <name>} standing for a route's name) to its default, as written in the README. */
+    public static final Map<String, String> DEFAULTS;
+
+    static
+    {
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put(CONNECT_TIMEOUT, "5s");
+        // nginx's 60 s read timeout is the most common cause of dropped WebSockets (see the reference guide).
+        defaults.put(IDLE_TIMEOUT, "24h");
+        defaults.put(READ_TIMEOUT, "60s");
+        defaults.put(PRESERVE_HOST, "false");
+        defaults.put(TRUSTED_PROXIES, "");
+        defaults.put(MAX_FRAME_SIZE, "64KiB");
+        defaults.put(route("<name>", "websocket"), "true");
+        defaults.put(route("<name>", "connectTimeout"), CONNECT_TIMEOUT);
+        defaults.put(route("<name>", "idleTimeout"), IDLE_TIMEOUT);
+        defaults.put(route("<name>", "readTimeout"), READ_TIMEOUT);
+        defaults.put(MAX_CONNECTIONS_PER_BACKEND, "256");
+        DEFAULTS = Map.copyOf(defaults);
+    }
+
+    private static final Pattern ROUTE_NAME = Pattern.compile("[A-Za-z0-9_-]+");
+
+    private ProxyConfigParser()
+    {
+    }
+
+    public static String route(String routeName, String key)
+    {
+        return "wsproxy.route." + routeName + "." + key;
+    }
+
+    /** Parses the context-params shared by the WebSocket and HTTP sides. */
+    public static ProxyConfig parse(Params params)
+    {
+        Duration connectTimeout = params.duration(CONNECT_TIMEOUT, Units.duration(DEFAULTS.get(CONNECT_TIMEOUT)));
+        if (connectTimeout.isZero())
+            throw new ConfigException(CONNECT_TIMEOUT, params.string(CONNECT_TIMEOUT, ""), "a duration greater than 0");
+        Duration idleTimeout = params.duration(IDLE_TIMEOUT, Units.duration(DEFAULTS.get(IDLE_TIMEOUT)));
+        Duration readTimeout = params.duration(READ_TIMEOUT, Units.duration(DEFAULTS.get(READ_TIMEOUT)));
+        boolean preserveHost = params.bool(PRESERVE_HOST, Boolean.parseBoolean(DEFAULTS.get(PRESERVE_HOST)));
+        long maxFrameSize = params.size(MAX_FRAME_SIZE, Units.size(DEFAULTS.get(MAX_FRAME_SIZE)));
+        if (maxFrameSize < 125 || maxFrameSize > Integer.MAX_VALUE)
+            throw new ConfigException(MAX_FRAME_SIZE, params.string(MAX_FRAME_SIZE, ""), "a size from 125B to 2GiB");
+
+        List<String> trustedProxies = params.list(TRUSTED_PROXIES);
+        for (String pattern : trustedProxies)
+        {
+            try
+            {
+                InetAddressPattern.from(pattern);
+            }
+            catch (IllegalArgumentException x)
+            {
+                throw new ConfigException(TRUSTED_PROXIES, pattern, "IP addresses, CIDR blocks (10.0.0.0/8) or ranges (10.0.0.1-10.0.0.9)");
+            }
+        }
+
+        List<String> names = params.list(ROUTES);
+        if (names.isEmpty())
+            throw new ConfigException(ROUTES, params.string(ROUTES, ""), "one or more route names, e.g. \"ws, app\" (it is required)");
+        List<RouteConfig> routes = new ArrayList<>();
+        Set<String> paths = new HashSet<>();
+        Set<String> seen = new HashSet<>();
+        for (String name : names)
+        {
+            if (!ROUTE_NAME.matcher(name).matches() || !seen.add(name))
+                throw new ConfigException(ROUTES, params.string(ROUTES, ""), "distinct route names of letters, digits, '-' and '_'");
+            RouteConfig route = parseRoute(params, name, connectTimeout, idleTimeout, readTimeout);
+            if (!paths.add(route.pathPrefix()))
+                throw new ConfigException(route(name, "path"), route.pathPrefix(), "a path no other route has");
+            routes.add(route);
+        }
+        params.rejectUnknown();
+        return new ProxyConfig(routes, preserveHost, trustedProxies, maxFrameSize);
+    }
+
+    private static RouteConfig parseRoute(Params params, String name, Duration connectTimeout, Duration idleTimeout, Duration readTimeout)
+    {
+        String pathParam = route(name, "path");
+        String path = params.required(pathParam, "a path prefix starting with '/', e.g. /ws/");
+        if (!path.startsWith("/") || path.contains("?") || path.contains("#") || path.contains("*"))
+            throw new ConfigException(pathParam, path, "a path prefix starting with '/', without '?', '#' or '*', e.g. /ws/");
+        List<URI> backends = params.urls(route(name, "backends"));
+        boolean websocket = params.bool(route(name, "websocket"), true);
+        Duration connect = params.duration(route(name, "connectTimeout"), connectTimeout);
+        if (connect.isZero())
+            throw new ConfigException(route(name, "connectTimeout"), params.string(route(name, "connectTimeout"), "0"), "a duration greater than 0");
+        return new RouteConfig(name, path, backends, websocket, connect,
+            params.duration(route(name, "idleTimeout"), idleTimeout),
+            params.duration(route(name, "readTimeout"), readTimeout));
+    }
+
+    /** Parses the HTTP servlet's init-params. */
+    public static HttpClientConfig parseHttpClient(Params params)
+    {
+        int maxConnections = params.positiveInt(MAX_CONNECTIONS_PER_BACKEND, Integer.parseInt(DEFAULTS.get(MAX_CONNECTIONS_PER_BACKEND)));
+        params.rejectUnknown();
+        return new HttpClientConfig(maxConnections);
+    }
+}

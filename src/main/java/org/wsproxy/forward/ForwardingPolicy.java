@@ -1,0 +1,138 @@
+package org.wsproxy.forward;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
+
+import jakarta.servlet.http.HttpServletRequest;
+import org.eclipse.jetty.util.InetAddressSet;
+import org.wsproxy.config.ProxyConfig;
+
+/**
+ * Which client headers cross to the backend, and what the proxy says about the client, the same on
+ * the WebSocket and the HTTP path. Hop-by-hop headers stay on their hop; X-Forwarded-For/Proto/Host/Port
+ * and RFC 7239 Forwarded describe the client and replace what the client sent, unless the client is a
+ * trusted proxy, whose values are kept and appended to.
+ */
+public final class ForwardingPolicy
+{
+    /** Headers that belong to one hop (RFC 9110 7.6.1), plus the WebSocket handshake's per-hop headers. */
+    private static final Set<String> HOP_BY_HOP = lowerCase(
+        "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
+        "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Host", "Content-Length",
+        "Sec-WebSocket-Key", "Sec-WebSocket-Accept", "Sec-WebSocket-Extensions", "Sec-WebSocket-Version",
+        "Sec-WebSocket-Protocol");
+    private static final Set<String> FORWARDED = lowerCase(
+        "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port", "Forwarded");
+
+    private final boolean preserveHost;
+    private final InetAddressSet trusted = new InetAddressSet();
+
+    public ForwardingPolicy(ProxyConfig config)
+    {
+        this.preserveHost = config.preserveHost();
+        config.trustedProxies().forEach(trusted::add);
+    }
+
+    public boolean preserveHost()
+    {
+        return preserveHost;
+    }
+
+    /**
+     * Passes each end-to-end header of the client's request to {@code sink}, one call per value,
+     * followed by the forwarding headers; Host is included only when the policy preserves it.
+     */
+    public void forEachHeader(HttpServletRequest request, BiConsumer<String, String> sink)
+    {
+        Set<String> connectionTokens = connectionTokens(request);
+        for (String name : Collections.list(request.getHeaderNames()))
+        {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (HOP_BY_HOP.contains(lower) || FORWARDED.contains(lower) || connectionTokens.contains(lower))
+                continue;
+            for (String value : Collections.list(request.getHeaders(name)))
+                sink.accept(name, value);
+        }
+        if (preserveHost && request.getHeader("Host") != null)
+            sink.accept("Host", request.getHeader("Host"));
+        forEachForwarded(request, sink);
+    }
+
+    private void forEachForwarded(HttpServletRequest request, BiConsumer<String, String> sink)
+    {
+        String client = request.getRemoteAddr();
+        String proto = request.isSecure() ? "https" : "http";
+        String host = request.getHeader("Host");
+        if (host == null)
+            host = request.getServerName();
+        String port = String.valueOf(request.getLocalPort());
+        String forwarded = "for=" + forwardedNode(client) + ";proto=" + proto + ";host=\"" + host + "\"";
+
+        boolean fromTrustedProxy = isTrusted(client);
+        sink.accept("X-Forwarded-For", append(fromTrustedProxy ? joined(request, "X-Forwarded-For") : null, client));
+        sink.accept("X-Forwarded-Proto", keep(fromTrustedProxy, request, "X-Forwarded-Proto", proto));
+        sink.accept("X-Forwarded-Host", keep(fromTrustedProxy, request, "X-Forwarded-Host", host));
+        sink.accept("X-Forwarded-Port", keep(fromTrustedProxy, request, "X-Forwarded-Port", port));
+        sink.accept("Forwarded", append(fromTrustedProxy ? joined(request, "Forwarded") : null, forwarded));
+    }
+
+    private boolean isTrusted(String address)
+    {
+        try
+        {
+            return !trusted.isEmpty() && trusted.test(java.net.InetAddress.getByName(address));
+        }
+        catch (java.net.UnknownHostException x)
+        {
+            // Only literal addresses reach here, which never need a lookup.
+            return false;
+        }
+    }
+
+    private static String keep(boolean trusted, HttpServletRequest request, String name, String ours)
+    {
+        String theirs = trusted ? request.getHeader(name) : null;
+        return theirs == null ? ours : theirs;
+    }
+
+    private static String append(String previous, String ours)
+    {
+        return previous == null || previous.isBlank() ? ours : previous + ", " + ours;
+    }
+
+    private static String joined(HttpServletRequest request, String name)
+    {
+        List<String> values = new ArrayList<>(Collections.list(request.getHeaders(name)));
+        return values.isEmpty() ? null : String.join(", ", values);
+    }
+
+    /** RFC 7239 section 6: IPv6 nodes are bracketed and quoted. */
+    private static String forwardedNode(String address)
+    {
+        return address.indexOf(':') >= 0 ? "\"[" + address + "]\"" : address;
+    }
+
+    private static Set<String> connectionTokens(HttpServletRequest request)
+    {
+        Set<String> tokens = new TreeSet<>();
+        for (String value : Collections.list(request.getHeaders("Connection")))
+        {
+            for (String token : value.split(","))
+                tokens.add(token.trim().toLowerCase(Locale.ROOT));
+        }
+        return tokens;
+    }
+
+    private static Set<String> lowerCase(String... names)
+    {
+        Set<String> set = new TreeSet<>();
+        for (String name : names)
+            set.add(name.toLowerCase(Locale.ROOT));
+        return Set.copyOf(set);
+    }
+}

@@ -1,0 +1,152 @@
+package org.wsproxy.http;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.UnavailableException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.http.HttpFields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.wsproxy.config.ConfigException;
+import org.wsproxy.config.HttpClientConfig;
+import org.wsproxy.config.Params;
+import org.wsproxy.config.ProxyConfigParser;
+import org.wsproxy.forward.ForwardingPolicy;
+import org.wsproxy.route.Route;
+import org.wsproxy.route.Router;
+import org.wsproxy.route.TargetUri;
+import org.wsproxy.upstream.Endpoint;
+import org.wsproxy.upstream.Upstream;
+import org.wsproxy.upstream.Upstreams;
+
+/**
+ * Plain HTTP through Jetty's {@link AsyncProxyServlet} (bodies streamed both ways with servlet async
+ * I/O), with the target chosen by the shared routes and upstreams and headers by the shared policy.
+ * Jetty's own init-params (preserveHost, timeout, maxThreads...) are refused: the wsproxy.* context-params
+ * say the same thing once for both the WebSocket and the HTTP side.
+ */
+public class HttpProxyServlet extends AsyncProxyServlet
+{
+    private static final Logger LOG = LoggerFactory.getLogger(HttpProxyServlet.class);
+    private static final String ENDPOINT_ATTRIBUTE = HttpProxyServlet.class.getName() + ".endpoint";
+    private static final String ROUTE_ATTRIBUTE = HttpProxyServlet.class.getName() + ".route";
+
+    private HttpClientConfig clientConfig;
+    private Router router;
+    private Upstreams upstreams;
+    private ForwardingPolicy forwarding;
+
+    @Override
+    public void init() throws ServletException
+    {
+        Map<String, String> initParams = new HashMap<>();
+        for (String name : Collections.list(getServletConfig().getInitParameterNames()))
+            initParams.put(name, getServletConfig().getInitParameter(name));
+        try
+        {
+            clientConfig = ProxyConfigParser.parseHttpClient(new Params(initParams, ""));
+        }
+        catch (ConfigException x)
+        {
+            LOG.error(x.getMessage());
+            throw new UnavailableException(x.getMessage());
+        }
+
+        ServletContext context = getServletContext();
+        router = (Router)context.getAttribute(Router.class.getName());
+        upstreams = (Upstreams)context.getAttribute(Upstreams.class.getName());
+        forwarding = (ForwardingPolicy)context.getAttribute(ForwardingPolicy.class.getName());
+        if (router == null || upstreams == null || forwarding == null)
+            throw new UnavailableException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
+        super.init();
+        // No total time limit: a long download or an event stream is fine as long as bytes keep coming (readTimeout).
+        setTimeout(0);
+    }
+
+    @Override
+    protected HttpClient createHttpClient() throws ServletException
+    {
+        HttpClient client = super.createHttpClient();
+        client.setMaxConnectionsPerDestination(clientConfig.maxConnectionsPerBackend());
+        // The client has one connect timeout: the longest any route allows.
+        long connectTimeout = router.routes().stream().mapToLong(r -> r.connectTimeout().toMillis()).max().orElse(15000);
+        client.setConnectTimeout(connectTimeout);
+        return client;
+    }
+
+    @Override
+    protected String rewriteTarget(HttpServletRequest request)
+    {
+        String uri = request.getRequestURI();
+        String path = uri.substring(Math.min(request.getContextPath().length(), uri.length()));
+        Route route = router.match(path);
+        if (route == null)
+            return null;
+        Upstream upstream = upstreams.get(route.upstream());
+        Endpoint endpoint = upstream.select(List.of());
+        request.setAttribute(ROUTE_ATTRIBUTE, route);
+        request.setAttribute(ENDPOINT_ATTRIBUTE, endpoint);
+        return TargetUri.resolve(endpoint.uri(), route, path, request.getQueryString(), false).toString();
+    }
+
+    @Override
+    protected void onProxyRewriteFailed(HttpServletRequest request, HttpServletResponse response)
+    {
+        sendProxyResponseError(request, response, HttpServletResponse.SC_NOT_FOUND);
+    }
+
+    @Override
+    protected void copyRequestHeaders(HttpServletRequest request, Request proxyRequest)
+    {
+        HttpFields.Mutable headers = HttpFields.build();
+        forwarding.forEachHeader(request, headers::add);
+        proxyRequest.headers(h -> h.clear().add(headers));
+    }
+
+    @Override
+    protected void addProxyHeaders(HttpServletRequest request, Request proxyRequest)
+    {
+        // X-Forwarded-* and Forwarded came with copyRequestHeaders, by the shared policy.
+        addViaHeader(request, proxyRequest);
+    }
+
+    @Override
+    protected void sendProxyRequest(HttpServletRequest request, HttpServletResponse response, Request proxyRequest)
+    {
+        Route route = (Route)request.getAttribute(ROUTE_ATTRIBUTE);
+        long readTimeout = route.readTimeout().toMillis();
+        if (readTimeout > 0)
+            proxyRequest.idleTimeout(readTimeout, TimeUnit.MILLISECONDS);
+        super.sendProxyRequest(request, response, proxyRequest);
+    }
+
+    @Override
+    protected void onServerResponseHeaders(HttpServletRequest request, HttpServletResponse response, Response serverResponse)
+    {
+        Route route = (Route)request.getAttribute(ROUTE_ATTRIBUTE);
+        upstreams.get(route.upstream()).reportSuccess((Endpoint)request.getAttribute(ENDPOINT_ATTRIBUTE));
+        super.onServerResponseHeaders(request, response, serverResponse);
+    }
+
+    @Override
+    protected void onProxyResponseFailure(HttpServletRequest request, HttpServletResponse response, Response serverResponse, Throwable failure)
+    {
+        Route route = (Route)request.getAttribute(ROUTE_ATTRIBUTE);
+        Endpoint endpoint = (Endpoint)request.getAttribute(ENDPOINT_ATTRIBUTE);
+        if (serverResponse == null || serverResponse.getStatus() == 0)
+            upstreams.get(route.upstream()).reportFailure(endpoint);
+        LOG.info("http {} {} -> {} failed: {}", request.getMethod(), request.getRequestURI(), endpoint, failure.toString());
+        super.onProxyResponseFailure(request, response, serverResponse, failure);
+    }
+}

@@ -1,0 +1,66 @@
+package org.wsproxy.route;
+
+import java.time.Duration;
+
+import org.wsproxy.config.RouteConfig;
+
+/**
+ * Where a matched request goes, by name only: the upstream that serves it and the per-route policy.
+ * Which endpoint of the upstream, and whether it is healthy, is none of the route's business.
+ */
+public final class Route
+{
+    private final RouteConfig config;
+
+    public Route(RouteConfig config)
+    {
+        this.config = config;
+    }
+
+    public String name()
+    {
+        return config.name();
+    }
+
+    /** The upstream serving this route; today each route has its own, named like the route. */
+    public String upstream()
+    {
+        return config.name();
+    }
+
+    public String pathPrefix()
+    {
+        return config.pathPrefix();
+    }
+
+    public boolean websocket()
+    {
+        return config.websocket();
+    }
+
+    public Duration connectTimeout()
+    {
+        return config.connectTimeout();
+    }
+
+    public Duration idleTimeout()
+    {
+        return config.idleTimeout();
+    }
+
+    public Duration readTimeout()
+    {
+        return config.readTimeout();
+    }
+
+    boolean matches(String path)
+    {
+        return path.startsWith(config.pathPrefix());
+    }
+
+    @Override
+    public String toString()
+    {
+        return "Route[" + name() + " " + pathPrefix() + "]";
+    }
+}

@@ -1,0 +1,57 @@
+package org.wsproxy.websocket;
+
+import org.eclipse.jetty.websocket.api.StatusCode;
+import org.eclipse.jetty.websocket.api.exceptions.WebSocketTimeoutException;
+
+/**
+ * Decides, in one place, what close frame one hop gets when the other hop ended. A close frame
+ * received from a peer passes unchanged (code and reason); an end without a close frame becomes a code
+ * that says what happened, never one of the reserved codes 1006 and 1015 that must not be sent.
+ */
+final class CloseCodes
+{
+    /** RFC 6455 registry code 1014: the gateway got an invalid response from the upstream server. */
+    static final int BAD_GATEWAY = 1014;
+
+    private CloseCodes()
+    {
+    }
+
+    /**
+     * @param passthrough true when this is the peer's own close frame, whose reply is worth waiting for
+     */
+    record Close(int code, String reason, boolean passthrough)
+    {
+    }
+
+    /**
+     * @param from the hop that ended
+     * @param code the close code Jetty reported for that hop
+     * @param reason the reason Jetty reported, may be null
+     * @param failure the error seen on that hop before it closed, or null when it closed cleanly
+     * @return the close to send to the other hop
+     */
+    static Close toPeer(Side from, int code, String reason, Throwable failure)
+    {
+        if (failure instanceof WebSocketTimeoutException)
+            return new Close(StatusCode.SHUTDOWN, "Idle Timeout", false);
+        boolean abnormal = failure != null || code == StatusCode.ABNORMAL || code == StatusCode.FAILED_TLS_HANDSHAKE ||
+            (code != StatusCode.NO_CODE && !isTransmittable(code));
+        if (!abnormal)
+            return new Close(code, reason, true);
+        return lost(from);
+    }
+
+    /** The close for the other hop when {@code from} vanished or a write to it failed. */
+    static Close lost(Side from)
+    {
+        if (from == Side.BACKEND)
+            return new Close(BAD_GATEWAY, "Bad Gateway: backend connection lost", false);
+        return new Close(StatusCode.SHUTDOWN, "Going Away: client connection lost", false);
+    }
+
+    static boolean isTransmittable(int code)
+    {
+        return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+    }
+}

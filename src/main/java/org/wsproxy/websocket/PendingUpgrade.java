@@ -1,0 +1,144 @@
+package org.wsproxy.websocket;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServerContainer;
+import org.eclipse.jetty.websocket.api.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A client's upgrade, suspended while the backend's handshake runs, so no request thread waits on the
+ * backend: the request is put in async mode, the backend is connected asynchronously, and only once it
+ * answered is the request dispatched again to be upgraded (Jetty's upgrade itself is synchronous, but
+ * then only writes the 101). A backend failure is answered without any dispatch.
+ */
+final class PendingUpgrade implements AsyncListener
+{
+    /** The request attribute that marks the async dispatch as the second half of an upgrade. */
+    static final String ATTRIBUTE = PendingUpgrade.class.getName();
+    private static final Logger LOG = LoggerFactory.getLogger(PendingUpgrade.class);
+    private static final Set<String> PER_HOP_RESPONSE_HEADERS = Set.of("connection", "upgrade", "sec-websocket-accept",
+        "sec-websocket-extensions", "sec-websocket-protocol", "content-length", "transfer-encoding", "keep-alive");
+
+    private final AsyncContext async;
+    private volatile CompletableFuture<Relay> connecting;
+    private volatile Relay relay;
+
+    PendingUpgrade(AsyncContext async)
+    {
+        this.async = async;
+    }
+
+    void await(CompletableFuture<Relay> connecting)
+    {
+        this.connecting = connecting;
+        connecting.whenComplete(this::connected);
+    }
+
+    private void connected(Relay relay, Throwable failure)
+    {
+        if (failure != null)
+        {
+            HttpServletResponse response = (HttpServletResponse)async.getResponse();
+            int status = HandshakeFailures.status(failure);
+            respond(response, status, "wsproxy: the backend's WebSocket handshake failed: " + HandshakeFailures.describe(failure));
+            async.complete();
+            return;
+        }
+        this.relay = relay;
+        async.dispatch();
+    }
+
+    /** Second half, on the async dispatch: the backend hop is open, accept the client's upgrade. */
+    void upgrade(JettyWebSocketServerContainer container, HttpServletRequest request, HttpServletResponse response) throws IOException
+    {
+        Relay relay = this.relay;
+        Session backend = relay.session(Side.BACKEND);
+        boolean upgraded;
+        try
+        {
+            upgraded = container.upgrade((upgradeRequest, upgradeResponse) ->
+            {
+                // The client gets the backend's choice of subprotocol, and the backend's own response headers (cookies...).
+                String subProtocol = backend.getUpgradeResponse().getAcceptedSubProtocol();
+                if (subProtocol != null)
+                    upgradeResponse.setAcceptedSubProtocol(subProtocol);
+                for (Map.Entry<String, List<String>> header : backend.getUpgradeResponse().getHeaders().entrySet())
+                {
+                    if (!PER_HOP_RESPONSE_HEADERS.contains(header.getKey().toLowerCase(Locale.ROOT)))
+                        header.getValue().forEach(value -> upgradeResponse.addHeader(header.getKey(), value));
+                }
+                return relay.clientSide();
+            }, request, response);
+        }
+        catch (Throwable x)
+        {
+            relay.abandon(x.toString());
+            throw x;
+        }
+        if (!upgraded)
+        {
+            relay.abandon("not a WebSocket upgrade");
+            if (!response.isCommitted())
+                respond(response, 400, "wsproxy: not a valid WebSocket upgrade request");
+        }
+    }
+
+    static void respond(HttpServletResponse response, int status, String message)
+    {
+        try
+        {
+            response.setStatus(status);
+            if (status == 426)
+                response.setHeader("Sec-WebSocket-Version", "13");
+            response.setContentType("text/plain;charset=utf-8");
+            PrintWriter writer = response.getWriter();
+            writer.println(message);
+        }
+        catch (Throwable x)
+        {
+            LOG.debug("could not answer {}", status, x);
+        }
+    }
+
+    private void clientLeft()
+    {
+        CompletableFuture<Relay> connecting = this.connecting;
+        if (connecting != null)
+            connecting.cancel(false);
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event)
+    {
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event)
+    {
+        clientLeft();
+    }
+
+    @Override
+    public void onError(AsyncEvent event)
+    {
+        clientLeft();
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event)
+    {
+    }
+}

@@ -1,0 +1,98 @@
+package org.wsproxy.websocket;
+
+import java.io.IOException;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.UnavailableException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServerContainer;
+import org.wsproxy.config.Params;
+import org.wsproxy.route.Route;
+import org.wsproxy.route.Router;
+
+/**
+ * Accepts WebSocket upgrades on WebSocket routes and relays them to a backend; every other request
+ * continues down the chain to the HTTP proxy servlet, so polling and upgrades can share one path.
+ * Routing is by path, not by sniffing headers, because HTTP/2 upgrades (extended CONNECT) have no
+ * Upgrade header.
+ */
+public class WebSocketProxyFilter implements Filter
+{
+    private JettyWebSocketServerContainer container;
+    private WebSocketProxy proxy;
+    private Router router;
+
+    @Override
+    public void init(FilterConfig config) throws ServletException
+    {
+        Map<String, String> initParams = new HashMap<>();
+        for (String name : Collections.list(config.getInitParameterNames()))
+            initParams.put(name, config.getInitParameter(name));
+        // No init-params yet: any given is a typo or belongs elsewhere, and must not pass silently.
+        new Params(initParams, "").rejectUnknown();
+
+        proxy = (WebSocketProxy)config.getServletContext().getAttribute(WebSocketProxy.ATTRIBUTE);
+        router = (Router)config.getServletContext().getAttribute(Router.class.getName());
+        if (proxy == null || router == null)
+            throw new UnavailableException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
+        container = JettyWebSocketServerContainer.getContainer(config.getServletContext());
+        if (container == null)
+            throw new UnavailableException("wsproxy: Jetty WebSocket support is not enabled for this webapp; enable the ee10-websocket-jetty module");
+    }
+
+    @Override
+    public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain) throws IOException, ServletException
+    {
+        HttpServletRequest request = (HttpServletRequest)servletRequest;
+        HttpServletResponse response = (HttpServletResponse)servletResponse;
+
+        if (request.getDispatcherType() == DispatcherType.ASYNC && request.getAttribute(PendingUpgrade.ATTRIBUTE) instanceof PendingUpgrade pending)
+        {
+            request.removeAttribute(PendingUpgrade.ATTRIBUTE);
+            pending.upgrade(container, request, response);
+            return;
+        }
+
+        String path = pathInContext(request);
+        Route route = router.match(path);
+        if (route == null || !route.websocket() || !UpgradeRequests.isUpgrade(request))
+        {
+            chain.doFilter(request, response);
+            return;
+        }
+
+        int status = UpgradeRequests.check(request);
+        if (status != 0)
+        {
+            PendingUpgrade.respond(response, status, "wsproxy: malformed WebSocket upgrade request (" +
+                (status == 426 ? "Sec-WebSocket-Version must be 13" : "needs Connection: Upgrade and a valid Sec-WebSocket-Key") + ")");
+            return;
+        }
+
+        AsyncContext async = request.startAsync();
+        // The backend connect has its own timeout (the route's connectTimeout); the container's must not race it.
+        async.setTimeout(0);
+        PendingUpgrade pending = new PendingUpgrade(async);
+        async.addListener(pending);
+        request.setAttribute(PendingUpgrade.ATTRIBUTE, pending);
+        pending.await(proxy.connect(route, request, path));
+    }
+
+    static String pathInContext(HttpServletRequest request)
+    {
+        String uri = request.getRequestURI();
+        String contextPath = request.getContextPath();
+        return uri.substring(Math.min(contextPath.length(), uri.length()));
+    }
+}
