@@ -4,7 +4,7 @@ package org.wsproxy.websocket;
  * The backend's hop, opened first. It must not demand on open: there is no client hop to write to yet,
  * and frames the backend sends meanwhile wait in the socket, bounded by TCP, until the relay starts.
  */
-final class BackendSide extends RelaySide
+public final class BackendSide extends RelaySide
 {
     BackendSide(Relay relay)
     {

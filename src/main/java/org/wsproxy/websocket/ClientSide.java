@@ -6,7 +6,7 @@ import org.eclipse.jetty.websocket.api.Session;
  * The client's hop, created when the client's upgrade is accepted, which happens only after the
  * backend's hop is open: its opening starts the relay.
  */
-final class ClientSide extends RelaySide
+public final class ClientSide extends RelaySide
 {
     ClientSide(Relay relay)
     {

@@ -10,9 +10,10 @@ import org.eclipse.jetty.websocket.api.Session;
  * only when that write has completed. So at most one frame per direction is in flight, which is both the
  * backpressure (a slow reader stops the fast writer's reads) and why this object can be the write's
  * callback itself, with no allocation per frame.
- * <p>Not auto-demanding: Jetty reads nothing until {@link Session#demand()}.</p>
+ * <p>Not auto-demanding: Jetty reads nothing until {@link Session#demand()}. Public only because Jetty
+ * binds the listener methods through method handles.</p>
  */
-abstract class RelaySide implements Session.Listener, Callback
+public abstract class RelaySide implements Session.Listener, Callback
 {
     protected final Relay relay;
     private final Side side;

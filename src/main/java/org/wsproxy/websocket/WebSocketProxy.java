@@ -121,6 +121,7 @@ public class WebSocketProxy extends ContainerLifeCycle
         }
         catch (Throwable x)
         {
+            LOG.info("ws handshake to {} failed: {}", target, x.toString());
             handshakesFailed.incrementAndGet();
             result.completeExceptionally(x);
         }

@@ -1,0 +1,84 @@
+package org.wsproxy.testing;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.ee10.websocket.server.config.JettyWebSocketServletContainerInitializer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * The proxy as a real webapp: an embedded Jetty server on an ephemeral loopback port deploying
+ * {@code webapp/} (so the real web.xml) with the given context-params. The classes come from the
+ * build's classpath rather than a WAR, which keeps start-up around a second.
+ */
+public class ProxyServer
+{
+    private final Map<String, String> params = new LinkedHashMap<>();
+    private Server server;
+    private ServerConnector connector;
+    private WebAppContext context;
+
+    public ProxyServer param(String name, String value)
+    {
+        params.put(name, value);
+        return this;
+    }
+
+    /** One route named "main" on "/" to the given backends, plus any params set before. */
+    public ProxyServer route(String name, String path, String backends)
+    {
+        String routes = params.getOrDefault("wsproxy.routes", "");
+        params.put("wsproxy.routes", routes.isEmpty() ? name : routes + "," + name);
+        params.put("wsproxy.route." + name + ".path", path);
+        params.put("wsproxy.route." + name + ".backends", backends);
+        return this;
+    }
+
+    public ProxyServer start() throws Exception
+    {
+        server = new Server();
+        connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        context = new WebAppContext();
+        context.setContextPath("/");
+        context.setWar(Path.of("webapp").toAbsolutePath().toString());
+        // A failed listener must fail start(), not leave a 503 context behind, so tests see the error.
+        context.setThrowUnavailableOnStartupException(true);
+        params.forEach(context::setInitParameter);
+        JettyWebSocketServletContainerInitializer.configure(context, null);
+        server.setHandler(context);
+        server.start();
+        return this;
+    }
+
+    public int port()
+    {
+        return connector.getLocalPort();
+    }
+
+    public String httpUrl(String path)
+    {
+        return "http://127.0.0.1:" + port() + path;
+    }
+
+    public String wsUrl(String path)
+    {
+        return "ws://127.0.0.1:" + port() + path;
+    }
+
+    public WebAppContext context()
+    {
+        return context;
+    }
+
+    public void stop() throws Exception
+    {
+        if (server != null)
+            server.stop();
+    }
+}

@@ -1,0 +1,336 @@
+package org.wsproxy.testing;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+
+/**
+ * A real backend for the tests, on an ephemeral loopback port: WebSocket endpoints with scripted
+ * behaviour (echo, close with a code, drop, flood, refuse) and HTTP endpoints (echo, stream, slow, upload).
+ * It records every WebSocket handshake's headers so tests can check what the proxy forwarded.
+ */
+public class TestBackend
+{
+    public final BlockingQueue<Map<String, List<String>>> handshakes = new LinkedBlockingQueue<>();
+    public final BlockingQueue<String> closes = new LinkedBlockingQueue<>();
+    public final BlockingQueue<String> pings = new LinkedBlockingQueue<>();
+    public final AtomicLong floodSent = new AtomicLong();
+    private final String name;
+    private Server server;
+    private ServerConnector connector;
+
+    public TestBackend(String name)
+    {
+        this.name = name;
+    }
+
+    public TestBackend start() throws Exception
+    {
+        return start(0);
+    }
+
+    public TestBackend start(int port) throws Exception
+    {
+        server = new Server();
+        connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(port);
+        server.addConnector(connector);
+
+        ContextHandler context = new ContextHandler("/");
+        WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, context, container ->
+        {
+            container.setMaxTextMessageSize(Long.MAX_VALUE);
+            container.setMaxBinaryMessageSize(Long.MAX_VALUE);
+            container.setIdleTimeout(java.time.Duration.ofMinutes(5));
+            container.addMapping("/ws/reject", (rq, rs, cb) ->
+            {
+                Response.writeError(rq, rs, cb, 403);
+                return null;
+            });
+            container.addMapping("/ws/slow", (rq, rs, cb) ->
+            {
+                record(rq.getHeaders());
+                sleep(Long.parseLong(param(rq, "ms", "3000")));
+                return new Echo();
+            });
+            container.addMapping("/*", (rq, rs, cb) ->
+            {
+                record(rq.getHeaders());
+                for (String offered : rq.getSubProtocols())
+                {
+                    if (offered.startsWith("v2"))
+                    {
+                        rs.setAcceptedSubProtocol(offered);
+                        break;
+                    }
+                }
+                rs.getHeaders().put("X-Backend", name);
+                String path = rq.getHttpURI().getPath();
+                if (path.startsWith("/ws/flood"))
+                    return new Flood(Long.parseLong(param(rq, "bytes", "1048576")), Integer.parseInt(param(rq, "chunk", "65536")));
+                return new Echo();
+            });
+        });
+        ws.setHandler(new HttpEndpoints());
+        context.setHandler(ws);
+        server.setHandler(context);
+        server.start();
+        return this;
+    }
+
+    private void record(org.eclipse.jetty.http.HttpFields headers)
+    {
+        Map<String, List<String>> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (var field : headers)
+            copy.computeIfAbsent(field.getName(), k -> new java.util.ArrayList<>()).add(field.getValue());
+        handshakes.add(copy);
+    }
+
+    private static String param(Request request, String name, String fallback)
+    {
+        Fields fields = Request.extractQueryParameters(request);
+        String value = fields.getValue(name);
+        return value == null ? fallback : value;
+    }
+
+    private static void sleep(long ms)
+    {
+        try
+        {
+            Thread.sleep(ms);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public int port()
+    {
+        return connector.getLocalPort();
+    }
+
+    public String url()
+    {
+        return "http://127.0.0.1:" + port();
+    }
+
+    public void stop() throws Exception
+    {
+        if (server != null)
+            server.stop();
+    }
+
+    /**
+     * Echoes frames as they come, with the same fragmentation, demanding the next frame only when the
+     * echo is written. Text commands: "close:CODE:REASON" closes, "drop" disconnects without a close frame,
+     * "ping:DATA" sends a ping.
+     */
+    public class Echo implements Session.Listener
+    {
+        private Session session;
+
+        @Override
+        public void onWebSocketOpen(Session session)
+        {
+            this.session = session;
+            session.demand();
+        }
+
+        @Override
+        public void onWebSocketPartialText(String payload, boolean last)
+        {
+            if (last && payload.startsWith("close:"))
+            {
+                String[] parts = payload.split(":", 3);
+                session.close(Integer.parseInt(parts[1]), parts[2], org.eclipse.jetty.websocket.api.Callback.NOOP);
+                session.demand();
+                return;
+            }
+            if (last && payload.equals("drop"))
+            {
+                session.disconnect();
+                return;
+            }
+            if (last && payload.startsWith("ping:"))
+            {
+                session.sendPing(ByteBuffer.wrap(payload.substring(5).getBytes(StandardCharsets.UTF_8)),
+                    org.eclipse.jetty.websocket.api.Callback.from(session::demand, Throwable::printStackTrace));
+                return;
+            }
+            session.sendPartialText(payload, last, org.eclipse.jetty.websocket.api.Callback.from(session::demand, x -> { }));
+        }
+
+        @Override
+        public void onWebSocketPartialBinary(ByteBuffer payload, boolean last, org.eclipse.jetty.websocket.api.Callback callback)
+        {
+            session.sendPartialBinary(payload, last, org.eclipse.jetty.websocket.api.Callback.from(() ->
+            {
+                callback.succeed();
+                session.demand();
+            }, callback::fail));
+        }
+
+        @Override
+        public void onWebSocketPing(ByteBuffer payload)
+        {
+            pings.add(StandardCharsets.UTF_8.decode(payload).toString());
+            session.sendPong(payload, org.eclipse.jetty.websocket.api.Callback.from(session::demand, x -> { }));
+        }
+
+        @Override
+        public void onWebSocketPong(ByteBuffer payload)
+        {
+            session.sendText("pong:" + StandardCharsets.UTF_8.decode(payload), org.eclipse.jetty.websocket.api.Callback.from(session::demand, x -> { }));
+        }
+
+        @Override
+        public void onWebSocketClose(int statusCode, String reason, org.eclipse.jetty.websocket.api.Callback callback)
+        {
+            closes.add(statusCode + " " + reason);
+            callback.succeed();
+        }
+    }
+
+    /** Pushes {@code total} bytes in binary messages of {@code chunk} bytes, each send after the previous completed. */
+    public class Flood implements Session.Listener
+    {
+        private final long total;
+        private final int chunk;
+        private Session session;
+        private long sent;
+
+        Flood(long total, int chunk)
+        {
+            this.total = total;
+            this.chunk = chunk;
+        }
+
+        @Override
+        public void onWebSocketOpen(Session session)
+        {
+            this.session = session;
+            session.demand();
+            next();
+        }
+
+        private void next()
+        {
+            if (sent >= total)
+            {
+                session.sendText("done", org.eclipse.jetty.websocket.api.Callback.NOOP);
+                return;
+            }
+            int size = (int)Math.min(chunk, total - sent);
+            ByteBuffer buffer = ByteBuffer.allocate(size);
+            for (int i = 0; i < size; i++)
+                buffer.put(i, (byte)((sent + i) % 251));
+            sent += size;
+            session.sendBinary(buffer, org.eclipse.jetty.websocket.api.Callback.from(() ->
+            {
+                floodSent.set(sent);
+                next();
+            }, x -> { }));
+        }
+
+        @Override
+        public void onWebSocketClose(int statusCode, String reason, org.eclipse.jetty.websocket.api.Callback callback)
+        {
+            closes.add(statusCode + " " + reason);
+            callback.succeed();
+        }
+    }
+
+    /**
+     * /http/echo: the request line, headers and a SHA-256 of the body; /http/stream: n lines, one every ms;
+     * /http/slow?ms=: answers late; anything else: a small page naming this backend.
+     */
+    private class HttpEndpoints extends Handler.Abstract
+    {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception
+        {
+            String path = request.getHttpURI().getPath();
+            if (path.startsWith("/http/stream"))
+            {
+                int n = Integer.parseInt(param(request, "n", "3"));
+                long ms = Long.parseLong(param(request, "ms", "200"));
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
+                try (OutputStream out = Content.Sink.asOutputStream(response))
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        out.write(("data: event " + i + "\n\n").getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                        sleep(ms);
+                    }
+                }
+                callback.succeeded();
+                return true;
+            }
+            if (path.startsWith("/http/slow"))
+                sleep(Long.parseLong(param(request, "ms", "3000")));
+
+            StringBuilder body = new StringBuilder();
+            body.append("backend=").append(name).append('\n');
+            body.append(request.getMethod()).append(' ').append(request.getHttpURI().getPathQuery()).append('\n');
+            for (var field : request.getHeaders())
+                body.append(field.getName()).append(": ").append(field.getValue()).append('\n');
+            if (path.startsWith("/http/echo"))
+            {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                long length = 0;
+                try (InputStream in = Content.Source.asInputStream(request))
+                {
+                    byte[] buffer = new byte[64 * 1024];
+                    for (int r; (r = in.read(buffer)) >= 0; )
+                    {
+                        sha.update(buffer, 0, r);
+                        length += r;
+                    }
+                }
+                body.append("body-length=").append(length).append('\n');
+                body.append("body-sha256=").append(HexFormat.of().formatHex(sha.digest())).append('\n');
+            }
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
+            response.getHeaders().put("X-Backend", name);
+            Content.Sink.write(response, true, body.toString(), callback);
+            return true;
+        }
+    }
+
+    public static void awaitTrue(java.util.function.BooleanSupplier condition, long timeoutMs) throws InterruptedException
+    {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("condition not met within " + timeoutMs + " ms");
+            Thread.sleep(10);
+        }
+    }
+}
