@@ -198,7 +198,7 @@ public class TestBackend
         @Override
         public void onWebSocketPing(ByteBuffer payload)
         {
-            pings.add(StandardCharsets.UTF_8.decode(payload).toString());
+            pings.add(StandardCharsets.UTF_8.decode(payload.duplicate()).toString());
             session.sendPong(payload, org.eclipse.jetty.websocket.api.Callback.from(session::demand, x -> { }));
         }
 
