@@ -2,6 +2,7 @@ package org.wsproxy.upstream;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -41,21 +42,26 @@ public final class Upstream
      */
     public Endpoint select(List<Endpoint> exclude)
     {
-        int size = endpoints.size();
-        int start = Math.floorMod(next.getAndIncrement(), size);
         long now = System.nanoTime();
-        Endpoint fallback = null;
-        for (int i = 0; i < size; i++)
+        List<Endpoint> candidates = new ArrayList<>(endpoints.size());
+        for (Endpoint endpoint : endpoints)
         {
-            Endpoint endpoint = endpoints.get((start + i) % size);
-            if (exclude.contains(endpoint))
-                continue;
-            if (endpoint.isAvailable(now))
-                return endpoint;
-            if (fallback == null)
-                fallback = endpoint;
+            if (!exclude.contains(endpoint) && endpoint.isAvailable(now))
+                candidates.add(endpoint);
         }
-        return fallback;
+        if (candidates.isEmpty())
+        {
+            // Every endpoint failed recently: try them anyway rather than fail for certain.
+            for (Endpoint endpoint : endpoints)
+            {
+                if (!exclude.contains(endpoint))
+                    candidates.add(endpoint);
+            }
+        }
+        if (candidates.isEmpty())
+            return null;
+        // Turning over the candidates (not all endpoints) gives live endpoints equal shares while one is skipped.
+        return candidates.get(Math.floorMod(next.getAndIncrement(), candidates.size()));
     }
 
     /** The data path reports a connect or handshake failure to this endpoint. */

@@ -20,6 +20,7 @@ public class ProxyServer
     private Server server;
     private ServerConnector connector;
     private WebAppContext context;
+    private int maxThreads = 200;
 
     public ProxyServer param(String name, String value)
     {
@@ -37,9 +38,18 @@ public class ProxyServer
         return this;
     }
 
+    /** A smaller request thread pool, to show that nothing waits on a backend while holding a thread. */
+    public ProxyServer maxThreads(int maxThreads)
+    {
+        this.maxThreads = maxThreads;
+        return this;
+    }
+
     public ProxyServer start() throws Exception
     {
-        server = new Server();
+        org.eclipse.jetty.util.thread.QueuedThreadPool threads = new org.eclipse.jetty.util.thread.QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
+        threads.setName("proxy");
+        server = new Server(threads);
         connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(0);

@@ -3,7 +3,6 @@ package org.wsproxy.websocket;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -321,10 +320,5 @@ public class WebSocketRelayTest
         byte[] bytes = new byte[buffer.remaining()];
         buffer.duplicate().get(bytes);
         return bytes;
-    }
-
-    static Duration seconds(long s)
-    {
-        return Duration.ofSeconds(s);
     }
 }
