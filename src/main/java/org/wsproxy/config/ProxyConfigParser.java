@@ -49,6 +49,9 @@ public final class ProxyConfigParser
         DEFAULTS = Map.copyOf(defaults);
     }
 
+    /** Parameters without a default: the deployment fails without them. */
+    public static final List<String> REQUIRED = List.of(ROUTES, route("<name>", "path"), route("<name>", "backends"));
+
     private static final Pattern ROUTE_NAME = Pattern.compile("[A-Za-z0-9_-]+");
 
     private ProxyConfigParser()
