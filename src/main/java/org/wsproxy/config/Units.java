@@ -27,15 +27,26 @@ final class Units
         long amount = parse(m.group(1));
         if (amount < 0)
             return null;
-        return switch (m.group(2).toLowerCase(Locale.ROOT))
+        try
         {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            case "h" -> Duration.ofHours(amount);
-            case "d" -> Duration.ofDays(amount);
-            default -> null;
-        };
+            Duration duration = switch (m.group(2).toLowerCase(Locale.ROOT))
+            {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                case "d" -> Duration.ofDays(amount);
+                default -> null;
+            };
+            // Every user reads durations as milliseconds: one too long for that is refused here, not at run time.
+            if (duration != null)
+                duration.toMillis();
+            return duration;
+        }
+        catch (ArithmeticException x)
+        {
+            return null;
+        }
     }
 
     /** @return the size in bytes, or -1 if the text is not a non-negative size with a unit */

@@ -1,0 +1,418 @@
+package org.wsproxy.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Params, Units and ProxyConfigParser without any server: what each unit means, which defaults apply,
+ * how routes inherit the global timeouts, and that every bad input is refused with a message naming
+ * the parameter and the value, because that one line is all an operator sees of a failed deployment.
+ */
+public class ProxyConfigParserTest
+{
+    /** A valid minimal configuration (one route "main" on "/"), to which each test adds or overrides. */
+    private static Map<String, String> minimal()
+    {
+        Map<String, String> raw = new HashMap<>();
+        raw.put("wsproxy.routes", "main");
+        raw.put("wsproxy.route.main.path", "/");
+        raw.put("wsproxy.route.main.backends", "http://127.0.0.1:8081");
+        return raw;
+    }
+
+    private static ProxyConfig parse(Map<String, String> raw)
+    {
+        return ProxyConfigParser.parse(new Params(raw, ProxyConfigParser.PREFIX));
+    }
+
+    private static ProxyConfig parseWith(String name, String value)
+    {
+        Map<String, String> raw = minimal();
+        raw.put(name, value);
+        return parse(raw);
+    }
+
+    /** Parsing must fail with a ConfigException whose message names {@code name} and contains {@code value}. */
+    private static ConfigException assertRefused(Map<String, String> raw, String name, String value)
+    {
+        ConfigException x = assertThrows(ConfigException.class, () -> parse(raw));
+        assertRefusal(x, name, value);
+        return x;
+    }
+
+    private static void assertRefusal(ConfigException x, String name, String value)
+    {
+        assertTrue(x.getMessage().contains(name), () -> "message does not name " + name + ": " + x.getMessage());
+        assertTrue(x.getMessage().contains("'" + value + "'"), () -> "message does not quote '" + value + "': " + x.getMessage());
+        assertEquals(name, x.getParameter());
+        assertEquals(value, x.getValue());
+    }
+
+    private static RouteConfig route(ProxyConfig config, String name)
+    {
+        return config.routes().stream().filter(r -> r.name().equals(name)).findFirst()
+            .orElseThrow(() -> new AssertionError("no route " + name + " in " + config.routes()));
+    }
+
+    // ---- Units -------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @CsvSource({
+        "0ms, 0",
+        "500ms, 500",
+        "30s, 30000",
+        "5m, 300000",
+        "2h, 7200000",
+        "7d, 604800000",
+        "' 30 s ', 30000",
+        "500MS, 500",
+        "1H, 3600000"
+    })
+    public void everyDurationUnitIsUnderstood(String text, long millis)
+    {
+        assertEquals(Duration.ofMillis(millis), Units.duration(text));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"30", "-5s", "5 parsecs", "s", "", "1.5s", "5sec", "5 s s"})
+    public void durationsWithoutAKnownUnitOrNegativeAreNotDurations(String text)
+    {
+        assertNull(Units.duration(text));
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "0B, 0",
+        "512B, 512",
+        "64KiB, 65536",
+        "64KB, 65536",
+        "64kB, 65536",
+        "64K, 65536",
+        "64k, 65536",
+        "16MiB, 16777216",
+        "16MB, 16777216",
+        "16M, 16777216",
+        "16m, 16777216",
+        "1GiB, 1073741824",
+        "1GB, 1073741824",
+        "1G, 1073741824",
+        "1g, 1073741824",
+        "' 2 KiB ', 2048"
+    })
+    public void everySizeUnitAndAliasIsUnderstood(String text, long bytes)
+    {
+        assertEquals(bytes, Units.size(text));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"64", "-1KiB", "64kib", "64b", "64 bytes", "1TiB", "1.5MiB", "", "9223372036854775807KiB"})
+    public void sizesWithoutAKnownUnitNegativeOrOverflowingAreNotSizes(String text)
+    {
+        assertEquals(-1, Units.size(text));
+    }
+
+    // ---- Defaults and inheritance -------------------------------------------------------------
+
+    @Test
+    public void defaultsApplyWhenOnlyRoutesAreGiven()
+    {
+        ProxyConfig config = parse(minimal());
+        assertFalse(config.preserveHost());
+        assertEquals(List.of(), config.trustedProxies());
+        assertEquals(64 * 1024, config.maxFrameSize());
+        RouteConfig main = route(config, "main");
+        assertEquals("/", main.pathPrefix());
+        assertEquals(List.of(URI.create("http://127.0.0.1:8081")), main.backends());
+        assertTrue(main.websocket());
+        assertEquals(Duration.ofSeconds(5), main.connectTimeout());
+        assertEquals(Duration.ofHours(24), main.idleTimeout());
+        assertEquals(Duration.ofSeconds(60), main.readTimeout());
+    }
+
+    @Test
+    public void defaultsTableMatchesWhatTheParserApplies()
+    {
+        Map<String, String> defaults = ProxyConfigParser.DEFAULTS;
+        ProxyConfig config = parse(minimal());
+        RouteConfig main = route(config, "main");
+        assertEquals(Units.duration(defaults.get(ProxyConfigParser.CONNECT_TIMEOUT)), main.connectTimeout());
+        assertEquals(Units.duration(defaults.get(ProxyConfigParser.IDLE_TIMEOUT)), main.idleTimeout());
+        assertEquals(Units.duration(defaults.get(ProxyConfigParser.READ_TIMEOUT)), main.readTimeout());
+        assertEquals(Units.size(defaults.get(ProxyConfigParser.MAX_FRAME_SIZE)), config.maxFrameSize());
+        assertEquals(Boolean.parseBoolean(defaults.get(ProxyConfigParser.PRESERVE_HOST)), config.preserveHost());
+        assertEquals(Boolean.parseBoolean(defaults.get(ProxyConfigParser.route("<name>", "websocket"))), main.websocket());
+        assertEquals(ProxyConfigParser.CONNECT_TIMEOUT, defaults.get(ProxyConfigParser.route("<name>", "connectTimeout")));
+        assertEquals(ProxyConfigParser.IDLE_TIMEOUT, defaults.get(ProxyConfigParser.route("<name>", "idleTimeout")));
+        assertEquals(ProxyConfigParser.READ_TIMEOUT, defaults.get(ProxyConfigParser.route("<name>", "readTimeout")));
+        assertEquals(256, ProxyConfigParser.parseHttpClient(new Params(Map.of(), "")).maxConnectionsPerBackend());
+    }
+
+    @Test
+    public void routesInheritGlobalTimeoutsUnlessTheyOverrideThem()
+    {
+        Map<String, String> raw = new HashMap<>();
+        raw.put("wsproxy.routes", "ws, app");
+        raw.put("wsproxy.connectTimeout", "2s");
+        raw.put("wsproxy.idleTimeout", "1h");
+        raw.put("wsproxy.readTimeout", "10s");
+        raw.put("wsproxy.route.ws.path", "/ws/");
+        raw.put("wsproxy.route.ws.backends", "ws://127.0.0.1:8081, http://127.0.0.1:8082/base/");
+        raw.put("wsproxy.route.app.path", "/");
+        raw.put("wsproxy.route.app.backends", "https://example.org");
+        raw.put("wsproxy.route.app.websocket", "off");
+        raw.put("wsproxy.route.app.connectTimeout", "750ms");
+        raw.put("wsproxy.route.app.idleTimeout", "5m");
+        raw.put("wsproxy.route.app.readTimeout", "2d");
+        ProxyConfig config = parse(raw);
+
+        assertEquals(List.of("ws", "app"), config.routes().stream().map(RouteConfig::name).toList());
+        RouteConfig ws = route(config, "ws");
+        assertEquals(Duration.ofSeconds(2), ws.connectTimeout());
+        assertEquals(Duration.ofHours(1), ws.idleTimeout());
+        assertEquals(Duration.ofSeconds(10), ws.readTimeout());
+        assertTrue(ws.websocket());
+        assertEquals(List.of(URI.create("ws://127.0.0.1:8081"), URI.create("http://127.0.0.1:8082/base/")), ws.backends());
+
+        RouteConfig app = route(config, "app");
+        assertEquals(Duration.ofMillis(750), app.connectTimeout());
+        assertEquals(Duration.ofMinutes(5), app.idleTimeout());
+        assertEquals(Duration.ofDays(2), app.readTimeout());
+        assertFalse(app.websocket());
+    }
+
+    @Test
+    public void globalOptionsAreParsed()
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.preserveHost", "yes");
+        raw.put("wsproxy.trustedProxies", "127.0.0.1, 10.0.0.0/8 192.168.1.1-192.168.1.9");
+        raw.put("wsproxy.maxFrameSize", "1MiB");
+        ProxyConfig config = parse(raw);
+        assertTrue(config.preserveHost());
+        assertEquals(List.of("127.0.0.1", "10.0.0.0/8", "192.168.1.1-192.168.1.9"), config.trustedProxies());
+        assertEquals(1024 * 1024, config.maxFrameSize());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"true, true", "TRUE, true", "yes, true", "on, true", "false, false", "No, false", "off, false"})
+    public void booleanSpellings(String text, boolean expected)
+    {
+        assertEquals(expected, parseWith("wsproxy.preserveHost", text).preserveHost());
+    }
+
+    @Test
+    public void contextParamsOutsideThePrefixAreLeftToTheirOwners()
+    {
+        ProxyConfig config = parseWith("org.eclipse.jetty.servlet.Default.dirAllowed", "false");
+        assertEquals(1, config.routes().size());
+    }
+
+    @Test
+    public void servletInitParamIsParsed()
+    {
+        HttpClientConfig config = ProxyConfigParser.parseHttpClient(new Params(Map.of("maxConnectionsPerBackend", "8"), ""));
+        assertEquals(8, config.maxConnectionsPerBackend());
+    }
+
+    // ---- Refusals: each names the parameter and the value -------------------------------------
+
+    @Test
+    public void unknownParameterIsRefused()
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.rotues", "main");
+        assertRefused(raw, "wsproxy.rotues", "main");
+    }
+
+    @Test
+    public void misspeltRouteParameterIsRefused()
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.route.main.readTimout", "5s");
+        assertRefused(raw, "wsproxy.route.main.readTimout", "5s");
+    }
+
+    @Test
+    public void parametersOfAnUnlistedRouteAreRefused()
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.route.other.path", "/other/");
+        assertRefused(raw, "wsproxy.route.other.path", "/other/");
+    }
+
+    @Test
+    public void missingRoutesAreRefused()
+    {
+        Map<String, String> raw = minimal();
+        raw.remove("wsproxy.routes");
+        assertRefused(raw, "wsproxy.routes", "");
+        raw.put("wsproxy.routes", " , ");
+        ConfigException x = assertThrows(ConfigException.class, () -> parse(raw));
+        assertTrue(x.getMessage().contains("wsproxy.routes"), x.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"main, main", "ma.in", "main/x"})
+    public void badOrDuplicateRouteNamesAreRefused(String names)
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.routes", names);
+        assertRefused(raw, "wsproxy.routes", names);
+    }
+
+    @Test
+    public void routeWithoutPathIsRefused()
+    {
+        Map<String, String> raw = minimal();
+        raw.remove("wsproxy.route.main.path");
+        assertRefused(raw, "wsproxy.route.main.path", "");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"api/", "/api/?x=1", "/api/#top", "/api/*"})
+    public void badPathIsRefused(String path)
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.route.main.path", path);
+        assertRefused(raw, "wsproxy.route.main.path", path);
+    }
+
+    @Test
+    public void routeWithoutBackendsIsRefused()
+    {
+        Map<String, String> raw = minimal();
+        raw.remove("wsproxy.route.main.backends");
+        assertRefused(raw, "wsproxy.route.main.backends", "");
+        raw.put("wsproxy.route.main.backends", " ");
+        assertRefused(raw, "wsproxy.route.main.backends", "");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"htp:/x", "http://", "http://127.0.0.1:8081/?q=1", "http://127.0.0.1:8081/#f",
+        "ftp://127.0.0.1", "127.0.0.1:8081", "/relative", "http://user:pw@127.0.0.1:8081", "http://[::1"})
+    public void malformedBackendUrlIsRefused(String url)
+    {
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.route.main.backends", url)),
+            "wsproxy.route.main.backends", url);
+    }
+
+    @Test
+    public void oneMalformedBackendAmongGoodOnesIsRefusedByItself()
+    {
+        assertRefusal(assertThrows(ConfigException.class,
+                () -> parseWith("wsproxy.route.main.backends", "http://127.0.0.1:8081, htp:/x, http://127.0.0.1:8082")),
+            "wsproxy.route.main.backends", "htp:/x");
+    }
+
+    @Test
+    public void duplicatePathIsRefused()
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.routes", "main, copy");
+        raw.put("wsproxy.route.copy.path", "/");
+        raw.put("wsproxy.route.copy.backends", "http://127.0.0.1:8082");
+        assertRefused(raw, "wsproxy.route.copy.path", "/");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-5s", "30", "5 parsecs", "5.5s", "soon"})
+    public void badGlobalDurationsAreRefused(String value)
+    {
+        for (String name : List.of("wsproxy.connectTimeout", "wsproxy.idleTimeout", "wsproxy.readTimeout"))
+            assertRefusal(assertThrows(ConfigException.class, () -> parseWith(name, value)), name, value);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-5s", "30", "5 parsecs"})
+    public void badRouteDurationsAreRefused(String value)
+    {
+        for (String key : List.of("connectTimeout", "idleTimeout", "readTimeout"))
+        {
+            String name = "wsproxy.route.main." + key;
+            assertRefusal(assertThrows(ConfigException.class, () -> parseWith(name, value)), name, value);
+        }
+    }
+
+    @ParameterizedTest
+    // The first two overflow java.time.Duration itself; the last fits a Duration but not its toMillis(), which
+    // the HTTP side calls for every request and the WebSocket side for every relay.
+    @ValueSource(strings = {"9223372036854775807d", "9999999999999999h", "106751991167300d"})
+    public void durationsTooLargeForJavaAreRefusedAsConfigErrors(String value)
+    {
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.idleTimeout", value)),
+            "wsproxy.idleTimeout", value);
+    }
+
+    @Test
+    public void zeroConnectTimeoutIsRefused()
+    {
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.connectTimeout", "0s")),
+            "wsproxy.connectTimeout", "0s");
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.route.main.connectTimeout", "0ms")),
+            "wsproxy.route.main.connectTimeout", "0ms");
+    }
+
+    @Test
+    public void badBooleanIsRefused()
+    {
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.preserveHost", "maybe")),
+            "wsproxy.preserveHost", "maybe");
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.route.main.websocket", "maybe")),
+            "wsproxy.route.main.websocket", "maybe");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"64", "64 kilos", "-1KiB", "124B", "3GiB"})
+    public void badMaxFrameSizeIsRefused(String value)
+    {
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.maxFrameSize", value)),
+            "wsproxy.maxFrameSize", value);
+    }
+
+    @Test
+    public void maxFrameSizeBoundsAreInclusive()
+    {
+        assertEquals(125, parseWith("wsproxy.maxFrameSize", "125B").maxFrameSize());
+        assertEquals(Integer.MAX_VALUE, parseWith("wsproxy.maxFrameSize", "2147483647B").maxFrameSize());
+    }
+
+    @ParameterizedTest
+    // Literal addresses only, so that no name is looked up: a non-zero host part, a prefix too long, IPv4/IPv6 mixed.
+    @ValueSource(strings = {"10.0.0.1/8", "10.0.0.0/33", "10.0.0.1-::1"})
+    public void badTrustedProxyEntryIsRefused(String entry)
+    {
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.trustedProxies", "127.0.0.1, " + entry)),
+            "wsproxy.trustedProxies", entry);
+    }
+
+    @Test
+    public void unknownServletInitParamIsRefused()
+    {
+        ConfigException x = assertThrows(ConfigException.class,
+            () -> ProxyConfigParser.parseHttpClient(new Params(Map.of("timeout", "30000"), "")));
+        assertRefusal(x, "timeout", "30000");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "-1", "many", "1.5"})
+    public void badMaxConnectionsPerBackendIsRefused(String value)
+    {
+        ConfigException x = assertThrows(ConfigException.class,
+            () -> ProxyConfigParser.parseHttpClient(new Params(Map.of("maxConnectionsPerBackend", value), "")));
+        assertRefusal(x, "maxConnectionsPerBackend", value);
+    }
+}
