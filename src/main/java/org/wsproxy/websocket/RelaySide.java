@@ -102,15 +102,20 @@ public abstract class RelaySide implements Session.Listener, Callback
         session.demand();
     }
 
-    /** Writing to the other hop failed: release the frame and end the relay. */
+    /**
+     * Writing to the other hop failed, so that hop is gone or closing: the frame is dropped (its callback
+     * succeeded, since failing it would make Jetty close this hop with 1011 before the relay can choose
+     * the code), the relay is told, and reading goes on so this hop's close handshake can still complete.
+     */
     @Override
     public void fail(Throwable x)
     {
         Callback frame = pendingFrame;
         pendingFrame = null;
         if (frame != null)
-            frame.fail(x);
+            frame.succeed();
         relay.onWriteFailed(side.other(), x);
+        session.demand();
     }
 
     @Override

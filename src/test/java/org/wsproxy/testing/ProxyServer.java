@@ -21,6 +21,7 @@ public class ProxyServer
     private ServerConnector connector;
     private WebAppContext context;
     private int maxThreads = 200;
+    private final java.util.List<String> overrideDescriptors = new java.util.ArrayList<>();
 
     public ProxyServer param(String name, String value)
     {
@@ -45,6 +46,16 @@ public class ProxyServer
         return this;
     }
 
+    /**
+     * A web.xml applied on top of webapp/WEB-INF/web.xml, the way jetty-base applies etc/wsproxy-override.xml:
+     * the one way to give the filter or the servlet an init-param.
+     */
+    public ProxyServer overrideDescriptor(Path descriptor)
+    {
+        overrideDescriptors.add(descriptor.toAbsolutePath().toString());
+        return this;
+    }
+
     public ProxyServer start() throws Exception
     {
         org.eclipse.jetty.util.thread.QueuedThreadPool threads = new org.eclipse.jetty.util.thread.QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
@@ -60,6 +71,7 @@ public class ProxyServer
         // A failed listener must fail start(), not leave a 503 context behind, so tests see the error.
         context.setThrowUnavailableOnStartupException(true);
         params.forEach(context::setInitParameter);
+        overrideDescriptors.forEach(context::addOverrideDescriptor);
         JettyWebSocketServletContainerInitializer.configure(context, null);
         server.setHandler(context);
         server.start();

@@ -182,7 +182,8 @@ public class TestBackend
                     org.eclipse.jetty.websocket.api.Callback.from(session::demand, Throwable::printStackTrace));
                 return;
             }
-            session.sendPartialText(payload, last, org.eclipse.jetty.websocket.api.Callback.from(session::demand, x -> { }));
+            // After its own close the echo fails; keep reading anyway, or the peer's close reply is never read.
+            session.sendPartialText(payload, last, org.eclipse.jetty.websocket.api.Callback.from(session::demand, x -> session.demand()));
         }
 
         @Override

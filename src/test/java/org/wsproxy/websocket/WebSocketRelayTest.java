@@ -89,6 +89,21 @@ public class WebSocketRelayTest
     }
 
     @Test
+    public void backendCloseCompletesWhileTheClientIsStillSending() throws Exception
+    {
+        startProxy();
+        Recorder recorder = new Recorder();
+        Session session = connect(recorder, "/ws/echo");
+        session.sendText("close:4003:enough", Callback.NOOP);
+        for (int i = 0; i < 200; i++)
+            session.sendText("more " + i, Callback.NOOP);
+        assertEquals("4003 enough", recorder.awaitClose());
+        // Frames the client sent after the backend closed are dropped, but the client's close reply still
+        // reaches the backend at once, not after the proxy's 5 s close timeout.
+        assertEquals("4003 enough", backend.closes.poll(3, TimeUnit.SECONDS));
+    }
+
+    @Test
     public void closeWithoutStatusStaysWithoutStatus() throws Exception
     {
         startProxy();
