@@ -1,5 +1,7 @@
 package org.wsproxy.forward;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -65,7 +67,7 @@ public final class ForwardingPolicy
 
     private void forEachForwarded(HttpServletRequest request, BiConsumer<String, String> sink)
     {
-        String client = request.getRemoteAddr();
+        String client = unbracket(request.getRemoteAddr());
         String proto = request.isSecure() ? "https" : "http";
         String host = request.getHeader("Host");
         if (host == null)
@@ -85,9 +87,9 @@ public final class ForwardingPolicy
     {
         try
         {
-            return !trusted.isEmpty() && trusted.test(java.net.InetAddress.getByName(address));
+            return !trusted.isEmpty() && trusted.test(InetAddress.getByName(address));
         }
-        catch (java.net.UnknownHostException x)
+        catch (UnknownHostException x)
         {
             // Only literal addresses reach here, which never need a lookup.
             return false;
@@ -109,6 +111,11 @@ public final class ForwardingPolicy
     {
         List<String> values = new ArrayList<>(Collections.list(request.getHeaders(name)));
         return values.isEmpty() ? null : String.join(", ", values);
+    }
+
+    private static String unbracket(String address)
+    {
+        return address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
     }
 
     /** RFC 7239 section 6: IPv6 nodes are bracketed and quoted. */
