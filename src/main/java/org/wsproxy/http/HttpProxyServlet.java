@@ -8,7 +8,6 @@ import java.util.concurrent.TimeUnit;
 
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.UnavailableException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -60,7 +59,9 @@ public class HttpProxyServlet extends AsyncProxyServlet
         catch (ConfigException x)
         {
             LOG.error(x.getMessage());
-            throw new UnavailableException(x.getMessage());
+            // Not UnavailableException: Jetty swallows that one from init() and starts the webapp with this
+            // servlet answering 404 to every request; a ServletException fails the deployment, as it must.
+            throw new ServletException(x.getMessage(), x);
         }
 
         ServletContext context = getServletContext();
@@ -68,10 +69,18 @@ public class HttpProxyServlet extends AsyncProxyServlet
         upstreams = (Upstreams)context.getAttribute(Upstreams.class.getName());
         forwarding = (ForwardingPolicy)context.getAttribute(ForwardingPolicy.class.getName());
         if (router == null || upstreams == null || forwarding == null)
-            throw new UnavailableException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
+            throw new ServletException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
         super.init();
         // No total time limit: a long download or an event stream is fine as long as bytes keep coming (readTimeout).
         setTimeout(0);
+    }
+
+    @Override
+    public void destroy()
+    {
+        // After a failed init() Jetty still destroys the servlet; Jetty's destroy() then fails on its unset client and logger.
+        if (getHttpClient() != null)
+            super.destroy();
     }
 
     @Override
