@@ -145,6 +145,10 @@ public class HttpProxyServlet extends AsyncProxyServlet
     {
         Route route = (Route)request.getAttribute(ROUTE_ATTRIBUTE);
         upstreams.get(route.upstream()).reportSuccess((Endpoint)request.getAttribute(ENDPOINT_ATTRIBUTE));
+        // Pass each piece of the body on as it comes. With the default buffer the servlet output holds writes
+        // smaller than 8 KiB until more arrive, so an event stream or a slow chunked response would reach
+        // the client only when the buffer fills or the backend ends it (AsyncProxyServlet never flushes).
+        response.setBufferSize(1);
         super.onServerResponseHeaders(request, response, serverResponse);
     }
 
