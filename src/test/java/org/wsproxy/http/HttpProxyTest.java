@@ -43,7 +43,6 @@ import org.wsproxy.testing.TestBackend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -619,27 +618,34 @@ public class HttpProxyTest
     @Test
     public void plainRequestsOnAWebSocketRouteReachItsBackend() throws Exception
     {
+        // Socket.IO style: long-polling GETs and POSTs on the path that also takes the upgrade. The WebSocket
+        // route's backend is mapped onto TestBackend's echo (nginx rule) so that it reports the body it read.
         TestBackend ws = backend("ws-backend");
         TestBackend app = backend("app-backend");
         ProxyServer proxy = start(new ProxyServer()
-            .route("ws", "/socket.io/", ws.url())
+            .route("ws", "/socket.io/", ws.url() + "/http/echo/socket.io/")
             .route("app", "/", app.url())
             .param("wsproxy.route.ws.websocket", "true"));
 
         HttpResponse<String> poll = get(proxy, "/socket.io/?EIO=4&transport=polling&t=abc");
         assertEquals(200, poll.statusCode(), poll.body());
         assertEquals(List.of("ws-backend"), poll.headers().allValues("X-Backend"));
-        assertEquals("GET /socket.io/?EIO=4&transport=polling&t=abc", Echo.of(poll.body()).requestLine());
-        assertNull(Echo.of(poll.body()).headers().get("Upgrade"));
+        Echo polled = Echo.of(poll.body());
+        assertEquals("GET /http/echo/socket.io/?EIO=4&transport=polling&t=abc", polled.requestLine());
+        assertEquals(List.of(), polled.header("Upgrade"));
 
+        byte[] packet = "40{\"token\":\"abc\"}".getBytes(StandardCharsets.UTF_8);
         HttpResponse<String> send = client.send(HttpRequest.newBuilder(URI.create(proxy.httpUrl("/socket.io/?EIO=4&transport=polling&sid=s1")))
             .timeout(WAIT)
-            .POST(HttpRequest.BodyPublishers.ofString("40"))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(packet))
             .header("Content-Type", "text/plain;charset=UTF-8")
             .build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, send.statusCode(), send.body());
         assertEquals(List.of("ws-backend"), send.headers().allValues("X-Backend"));
-        assertEquals("POST /socket.io/?EIO=4&transport=polling&sid=s1", Echo.of(send.body()).requestLine());
+        Echo sent = Echo.of(send.body());
+        assertEquals("POST /http/echo/socket.io/?EIO=4&transport=polling&sid=s1", sent.requestLine());
+        assertEquals(String.valueOf(packet.length), sent.body().get("body-length"));
+        assertEquals(sha256(packet), sent.body().get("body-sha256"));
 
         assertEquals(List.of("app-backend"), get(proxy, "/index.html").headers().allValues("X-Backend"));
     }
