@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -83,10 +85,21 @@ class JettyHomeDeploymentIT
         int port = startJetty(base());
 
         EchoListener listener = new EchoListener();
-        WebSocket webSocket = client.newWebSocketBuilder()
-            .connectTimeout(TIMEOUT)
-            .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws/echo"), listener)
-            .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        WebSocket webSocket;
+        try
+        {
+            webSocket = client.newWebSocketBuilder()
+                .connectTimeout(TIMEOUT)
+                .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws/echo"), listener)
+                .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (ExecutionException x)
+        {
+            // The JDK only gives the status: the reason is in the proxy's log.
+            String failure = x.getCause() instanceof WebSocketHandshakeException handshake
+                ? "HTTP " + handshake.getResponse().statusCode() : String.valueOf(x.getCause());
+            throw new AssertionError(withLog("WebSocket handshake through the proxy failed: " + failure), x);
+        }
 
         webSocket.sendText("hello through wsproxy", true).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         assertEquals("hello through wsproxy", listener.text.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
@@ -106,11 +119,11 @@ class JettyHomeDeploymentIT
         int port = startJetty(base());
 
         HttpResponse<String> page = get(port, "/");
-        assertEquals(200, page.statusCode(), page::body);
+        assertEquals(200, page.statusCode(), () -> withLog(page.body()));
         assertTrue(page.body().contains("<title>wsproxy demo</title>"), page::body);
 
         HttpResponse<String> time = get(port, "/api/time");
-        assertEquals(200, time.statusCode(), time::body);
+        assertEquals(200, time.statusCode(), () -> withLog(time.body()));
         assertTrue(time.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), time.headers()::toString);
         assertTrue(time.body().contains("\"server\":\"wsproxy-demo-backend\""), time::body);
     }
@@ -125,11 +138,11 @@ class JettyHomeDeploymentIT
         // Jetty itself is up; the context is not.
         HttpResponse<String> response = get(port, "/");
         assertTrue(response.statusCode() == 503 || response.statusCode() == 404,
-            () -> "Expected 503 or 404 from Jetty, got " + response.statusCode() + "\n" + response.body());
+            () -> withLog("Expected 503 or 404 from Jetty, got " + response.statusCode() + "\n" + response.body()));
 
         List<String> lines = jetty.logLines();
         assertTrue(lines.stream().anyMatch(line -> line.contains("wsproxy.route.ws.connectTimeout") && line.contains("-5s")),
-            () -> "No log line names the parameter and its value. Log:\n" + jetty.log());
+            () -> withLog("No log line names the parameter and its value."));
     }
 
     /** A copy of the committed jetty-base/ whose routes point at this test's backend. */
@@ -161,6 +174,11 @@ class JettyHomeDeploymentIT
     {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(TIMEOUT).build();
         return client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    private String withLog(String message)
+    {
+        return message + "\n--- jetty-home log ---\n" + jetty.log();
     }
 
     private static String requiredProperty(String name)
