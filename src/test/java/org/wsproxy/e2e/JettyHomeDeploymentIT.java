@@ -12,13 +12,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -114,6 +118,27 @@ class JettyHomeDeploymentIT
     }
 
     @Test
+    void chatBroadcastThroughProxy() throws Exception
+    {
+        int port = startJetty(base());
+        URI chat = URI.create("ws://127.0.0.1:" + port + "/ws/chat");
+
+        TextQueue alice = new TextQueue();
+        WebSocket aliceSocket = client.newWebSocketBuilder().buildAsync(chat, alice).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        alice.await(message -> message.contains("joined"));
+        TextQueue bob = new TextQueue();
+        WebSocket bobSocket = client.newWebSocketBuilder().buildAsync(chat, bob).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        bob.await(message -> message.contains("joined"));
+
+        // Sent by one client, broadcast by the backend, delivered to the other: both directions, both hops.
+        bobSocket.sendText("hello alice", true).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        assertTrue(alice.await(message -> message.endsWith(": hello alice")).startsWith("guest-"));
+
+        aliceSocket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        bobSocket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Test
     void httpThroughProxy() throws Exception
     {
         int port = startJetty(base());
@@ -187,6 +212,41 @@ class JettyHomeDeploymentIT
         if (value == null || value.isBlank())
             fail("System property " + name + " is not set: run this test through `mvn verify` (failsafe sets it)");
         return value;
+    }
+
+    /** Queues whole text messages, so a test can wait for the one it expects among others. */
+    private static final class TextQueue implements WebSocket.Listener
+    {
+        private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+        private final StringBuilder parts = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last)
+        {
+            parts.append(data);
+            if (last)
+            {
+                messages.add(parts.toString());
+                parts.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        String await(Predicate<String> expected) throws InterruptedException
+        {
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            List<String> seen = new ArrayList<>();
+            while (true)
+            {
+                String message = messages.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                if (message == null)
+                    throw new AssertionError("Expected message not received within " + TIMEOUT.toSeconds() + " s; got " + seen);
+                seen.add(message);
+                if (expected.test(message))
+                    return message;
+            }
+        }
     }
 
     /** Collects the first whole text message, binary message and close, each into its own future. */
