@@ -282,8 +282,10 @@ public class WebSocketRelayTest
         startProxy();
         Recorder recorder = new Recorder();
         Session session = connect(recorder, "/ws/echo");
+        long start = System.nanoTime();
         session.sendText("drop", Callback.NOOP);
         String close = recorder.closed.get(2, TimeUnit.SECONDS);
+        System.out.printf("backend vanished -> client got '%s' after %d ms%n", close, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         assertTrue(close.startsWith("1014 "), close);
     }
 
@@ -295,8 +297,10 @@ public class WebSocketRelayTest
         Session session = connect(recorder, "/ws/echo");
         session.sendText("hi", Callback.NOOP);
         assertEquals("hi", recorder.nextText());
+        long start = System.nanoTime();
         session.disconnect();
         String close = backend.closes.poll(2, TimeUnit.SECONDS);
+        System.out.printf("client vanished -> backend got '%s' after %d ms%n", close, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         assertNotNull(close, "backend not closed within 2 s of the client vanishing");
         assertTrue(close.startsWith("1001 "), close);
     }
