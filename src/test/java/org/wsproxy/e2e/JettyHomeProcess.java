@@ -93,6 +93,22 @@ final class JettyHomeProcess implements AutoCloseable
         }
     }
 
+    /**
+     * The port of the started connector whose protocols begin with {@code protocol} ("HTTP/1.1", "SSL"),
+     * for a server with several connectors; call it after {@link #awaitPort(Duration)}.
+     */
+    int connectorPort(String protocol)
+    {
+        Pattern connector = Pattern.compile("Started \\S*ServerConnector@\\S*\\{" + Pattern.quote(protocol) + "[^}]*}\\{[^}]*:(\\d+)}");
+        for (String line : logLines())
+        {
+            Matcher matcher = connector.matcher(line);
+            if (matcher.find())
+                return Integer.parseInt(matcher.group(1));
+        }
+        throw new AssertionError("no started " + protocol + " connector in the log:\n" + log());
+    }
+
     /** From launching the process to Jetty's "Started Server" line, i.e. what an operator waits. */
     Duration startTime()
     {
