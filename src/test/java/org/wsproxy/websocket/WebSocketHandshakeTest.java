@@ -167,10 +167,13 @@ public class WebSocketHandshakeTest
             upgrades.add(client.connect(new Recorder(), URI.create(proxy.wsUrl("/ws/slow?ms=4000"))));
         TestBackend.awaitTrue(() -> slow.handshakes.size() == pending, 10_000);
 
+        long start = System.nanoTime();
         HttpResponse<String> response = HttpClient.newHttpClient().send(
             HttpRequest.newBuilder(URI.create(proxy.httpUrl("/http/echo"))).timeout(java.time.Duration.ofSeconds(10)).build(),
             HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode());
+        System.out.printf("GET answered in %d ms with %d handshakes pending on a 16-thread proxy%n",
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), pending);
         assertFalse(upgrades.stream().anyMatch(CompletableFuture::isDone), "a handshake finished before the GET was answered");
         for (CompletableFuture<Session> upgrade : upgrades)
             upgrade.get(20, TimeUnit.SECONDS).close();
