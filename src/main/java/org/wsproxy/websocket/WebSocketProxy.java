@@ -26,7 +26,9 @@ import org.wsproxy.upstream.Upstreams;
 
 /**
  * Opens backend WebSocket sessions for accepted client upgrades and keeps track of the live relays.
- * Owns the {@link WebSocketClient} as a bean, so it starts and stops with this component.
+ * Owns the {@link WebSocketClient} and starts and stops it with this component. Not as a bean: in
+ * jetty-home the client's classes are the server's, so its {@code LifeCycle} is not the one this WAR
+ * bundles, and a bean of a foreign LifeCycle class would be taken for a plain object and never started.
  */
 public class WebSocketProxy extends ContainerLifeCycle
 {
@@ -56,7 +58,13 @@ public class WebSocketProxy extends ContainerLifeCycle
         client.setAutoFragment(true);
         client.setMaxTextMessageSize(Long.MAX_VALUE);
         client.setMaxBinaryMessageSize(Long.MAX_VALUE);
-        addBean(client);
+    }
+
+    @Override
+    protected void doStart() throws Exception
+    {
+        client.start();
+        super.doStart();
     }
 
     /**
@@ -157,5 +165,6 @@ public class WebSocketProxy extends ContainerLifeCycle
         for (Relay relay : relays())
             relay.shutdown();
         super.doStop();
+        client.stop();
     }
 }
