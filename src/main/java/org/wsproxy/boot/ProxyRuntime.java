@@ -5,11 +5,11 @@ import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.wsproxy.config.ProxyConfig;
 import org.wsproxy.forward.ForwardingPolicy;
 import org.wsproxy.route.Router;
-import org.wsproxy.upstream.Upstreams;
+import org.wsproxy.upstream.Pools;
 import org.wsproxy.websocket.WebSocketProxy;
 
 /**
- * The proxy's shared parts, built once from the config: the router, the upstreams, the forwarding
+ * The proxy's shared parts, built once from the config: the router, the pools, the forwarding
  * policy and the WebSocket side. Long-lived parts are beans, so they start, stop and dump with this.
  * The filter and the servlet find the parts they need as servlet-context attributes.
  */
@@ -17,7 +17,7 @@ public class ProxyRuntime extends ContainerLifeCycle
 {
     private final ProxyConfig config;
     private final Router router;
-    private final Upstreams upstreams;
+    private final Pools pools;
     private final ForwardingPolicy forwarding;
     private final WebSocketProxy webSocketProxy;
 
@@ -25,17 +25,22 @@ public class ProxyRuntime extends ContainerLifeCycle
     {
         this.config = config;
         this.router = new Router(config.routes());
-        this.upstreams = new Upstreams(config.routes());
+        this.pools = new Pools(config.pools());
         this.forwarding = new ForwardingPolicy(config);
-        this.webSocketProxy = new WebSocketProxy(upstreams, forwarding, config.maxFrameSize());
+        this.webSocketProxy = new WebSocketProxy(pools, forwarding, config.maxFrameSize());
         addBean(router);
-        addBean(upstreams);
+        addBean(pools);
         addBean(webSocketProxy, true);
     }
 
     public ProxyConfig config()
     {
         return config;
+    }
+
+    public Pools pools()
+    {
+        return pools;
     }
 
     public WebSocketProxy webSocketProxy()
@@ -47,7 +52,7 @@ public class ProxyRuntime extends ContainerLifeCycle
     {
         context.setAttribute(ProxyRuntime.class.getName(), this);
         context.setAttribute(Router.class.getName(), router);
-        context.setAttribute(Upstreams.class.getName(), upstreams);
+        context.setAttribute(Pools.class.getName(), pools);
         context.setAttribute(ForwardingPolicy.class.getName(), forwarding);
         context.setAttribute(WebSocketProxy.ATTRIBUTE, webSocketProxy);
     }
@@ -56,7 +61,7 @@ public class ProxyRuntime extends ContainerLifeCycle
     {
         context.removeAttribute(ProxyRuntime.class.getName());
         context.removeAttribute(Router.class.getName());
-        context.removeAttribute(Upstreams.class.getName());
+        context.removeAttribute(Pools.class.getName());
         context.removeAttribute(ForwardingPolicy.class.getName());
         context.removeAttribute(WebSocketProxy.ATTRIBUTE);
     }

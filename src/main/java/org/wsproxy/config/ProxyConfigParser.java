@@ -1,10 +1,10 @@
 package org.wsproxy.config;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,6 +27,9 @@ public final class ProxyConfigParser
     public static final String TRUSTED_PROXIES = "wsproxy.trustedProxies";
     public static final String MAX_FRAME_SIZE = "wsproxy.maxFrameSize";
     public static final String MAX_CONNECTIONS_PER_BACKEND = "maxConnectionsPerBackend";
+    public static final String POOLS = "wsproxy.pools";
+    /** The name of the pool made of route {@code name}'s own {@code backends}; ':' keeps it apart from named pools. */
+    public static final String ROUTE_POOL_PREFIX = "route:";
 
     /** Parameter name (with {@code <name>} standing for a route's name) to its default, as written in the README. */
     public static final Map<String, String> DEFAULTS;
@@ -41,6 +44,9 @@ public final class ProxyConfigParser
         defaults.put(PRESERVE_HOST, "false");
         defaults.put(TRUSTED_PROXIES, "");
         defaults.put(MAX_FRAME_SIZE, "64KiB");
+        defaults.put(POOLS, "");
+        defaults.put(route("<name>", "backends"), "");
+        defaults.put(route("<name>", "pool"), "");
         defaults.put(route("<name>", "websocket"), "true");
         defaults.put(route("<name>", "connectTimeout"), CONNECT_TIMEOUT);
         defaults.put(route("<name>", "idleTimeout"), IDLE_TIMEOUT);
@@ -50,9 +56,9 @@ public final class ProxyConfigParser
     }
 
     /** Parameters without a default: the deployment fails without them. */
-    public static final List<String> REQUIRED = List.of(ROUTES, route("<name>", "path"), route("<name>", "backends"));
+    public static final List<String> REQUIRED = List.of(ROUTES, route("<name>", "path"), pool("<pool>", "backends"));
 
-    private static final Pattern ROUTE_NAME = Pattern.compile("[A-Za-z0-9_-]+");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
 
     private ProxyConfigParser()
     {
@@ -61,6 +67,11 @@ public final class ProxyConfigParser
     public static String route(String routeName, String key)
     {
         return "wsproxy.route." + routeName + "." + key;
+    }
+
+    public static String pool(String poolName, String key)
+    {
+        return "wsproxy.pool." + poolName + "." + key;
     }
 
     /** Parses the context-params shared by the WebSocket and HTTP sides. */
@@ -89,6 +100,16 @@ public final class ProxyConfigParser
             }
         }
 
+        List<PoolConfig> pools = new ArrayList<>();
+        Set<String> poolNames = new LinkedHashSet<>();
+        for (String name : params.list(POOLS))
+        {
+            if (!NAME.matcher(name).matches() || !poolNames.add(name))
+                throw new ConfigException(POOLS, params.string(POOLS, ""), "distinct pool names of letters, digits, '-' and '_'");
+        }
+        for (String name : poolNames)
+            pools.add(parsePool(params, name));
+
         List<String> names = params.list(ROUTES);
         if (names.isEmpty())
             throw new ConfigException(ROUTES, params.string(ROUTES, ""), "one or more route names, e.g. \"ws, app\" (it is required)");
@@ -97,29 +118,49 @@ public final class ProxyConfigParser
         Set<String> seen = new HashSet<>();
         for (String name : names)
         {
-            if (!ROUTE_NAME.matcher(name).matches() || !seen.add(name))
+            if (!NAME.matcher(name).matches() || !seen.add(name))
                 throw new ConfigException(ROUTES, params.string(ROUTES, ""), "distinct route names of letters, digits, '-' and '_'");
-            RouteConfig route = parseRoute(params, name, connectTimeout, idleTimeout, readTimeout);
+            RouteConfig route = parseRoute(params, name, poolNames, pools, connectTimeout, idleTimeout, readTimeout);
             if (!paths.add(route.pathPrefix()))
                 throw new ConfigException(route(name, "path"), route.pathPrefix(), "a path no other route has");
             routes.add(route);
         }
         params.rejectUnknown();
-        return new ProxyConfig(routes, preserveHost, trustedProxies, maxFrameSize);
+        return new ProxyConfig(routes, pools, preserveHost, trustedProxies, maxFrameSize);
     }
 
-    private static RouteConfig parseRoute(Params params, String name, Duration connectTimeout, Duration idleTimeout, Duration readTimeout)
+    private static PoolConfig parsePool(Params params, String name)
+    {
+        return new PoolConfig(name, params.backends(pool(name, "backends")));
+    }
+
+    private static RouteConfig parseRoute(Params params, String name, Set<String> poolNames, List<PoolConfig> pools,
+                                          Duration connectTimeout, Duration idleTimeout, Duration readTimeout)
     {
         String pathParam = route(name, "path");
         String path = params.required(pathParam, "a path prefix starting with '/', e.g. /ws/");
         if (!path.startsWith("/") || path.contains("?") || path.contains("#") || path.contains("*"))
             throw new ConfigException(pathParam, path, "a path prefix starting with '/', without '?', '#' or '*', e.g. /ws/");
-        List<URI> backends = params.urls(route(name, "backends"));
+        String poolParam = route(name, "pool");
+        String backendsParam = route(name, "backends");
+        String pool = params.string(poolParam, "");
+        if (!pool.isEmpty() && params.has(backendsParam))
+            throw new ConfigException(backendsParam, params.string(backendsParam, ""), "either " + poolParam + " or " + backendsParam + ", not both");
+        if (pool.isEmpty())
+        {
+            // Today's single-route form: the route's own backends make an anonymous pool with the default settings.
+            if (!params.has(backendsParam) && !poolNames.isEmpty())
+                throw new ConfigException(poolParam, "", "the name of a pool from " + POOLS + " (" + String.join(", ", poolNames) + "), or " + backendsParam);
+            pool = ROUTE_POOL_PREFIX + name;
+            pools.add(new PoolConfig(pool, params.backends(backendsParam)));
+        }
+        else if (!poolNames.contains(pool))
+            throw new ConfigException(poolParam, pool, "the name of a pool from " + POOLS + (poolNames.isEmpty() ? " (which lists none)" : " (" + String.join(", ", poolNames) + ")"));
         boolean websocket = params.bool(route(name, "websocket"), true);
         Duration connect = params.duration(route(name, "connectTimeout"), connectTimeout);
         if (connect.isZero())
             throw new ConfigException(route(name, "connectTimeout"), params.string(route(name, "connectTimeout"), "0"), "a duration greater than 0");
-        return new RouteConfig(name, path, backends, websocket, connect,
+        return new RouteConfig(name, path, pool, websocket, connect,
             params.duration(route(name, "idleTimeout"), idleTimeout),
             params.duration(route(name, "readTimeout"), readTimeout));
     }

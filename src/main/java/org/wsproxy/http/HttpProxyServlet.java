@@ -25,9 +25,11 @@ import org.wsproxy.forward.ForwardingPolicy;
 import org.wsproxy.route.Route;
 import org.wsproxy.route.Router;
 import org.wsproxy.route.TargetUri;
+import org.wsproxy.forward.RequestKeys;
 import org.wsproxy.upstream.Endpoint;
-import org.wsproxy.upstream.Upstream;
-import org.wsproxy.upstream.Upstreams;
+import org.wsproxy.upstream.Lease;
+import org.wsproxy.upstream.Pool;
+import org.wsproxy.upstream.Pools;
 
 /**
  * Plain HTTP through Jetty's {@link AsyncProxyServlet} (bodies streamed both ways with servlet async
@@ -38,12 +40,13 @@ import org.wsproxy.upstream.Upstreams;
 public class HttpProxyServlet extends AsyncProxyServlet
 {
     private static final Logger LOG = LoggerFactory.getLogger(HttpProxyServlet.class);
-    private static final String ENDPOINT_ATTRIBUTE = HttpProxyServlet.class.getName() + ".endpoint";
+    private static final String LEASE_ATTRIBUTE = HttpProxyServlet.class.getName() + ".lease";
+    private static final String NO_BACKEND_ATTRIBUTE = HttpProxyServlet.class.getName() + ".noBackend";
     private static final String ROUTE_ATTRIBUTE = HttpProxyServlet.class.getName() + ".route";
 
     private HttpClientConfig clientConfig;
     private Router router;
-    private Upstreams upstreams;
+    private Pools pools;
     private ForwardingPolicy forwarding;
 
     @Override
@@ -66,9 +69,9 @@ public class HttpProxyServlet extends AsyncProxyServlet
 
         ServletContext context = getServletContext();
         router = (Router)context.getAttribute(Router.class.getName());
-        upstreams = (Upstreams)context.getAttribute(Upstreams.class.getName());
+        pools = (Pools)context.getAttribute(Pools.class.getName());
         forwarding = (ForwardingPolicy)context.getAttribute(ForwardingPolicy.class.getName());
-        if (router == null || upstreams == null || forwarding == null)
+        if (router == null || pools == null || forwarding == null)
             throw new ServletException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
         super.init();
         // No total time limit: a long download or an event stream is fine as long as bytes keep coming (readTimeout).
@@ -102,16 +105,26 @@ public class HttpProxyServlet extends AsyncProxyServlet
         Route route = router.match(path);
         if (route == null)
             return null;
-        Upstream upstream = upstreams.get(route.upstream());
-        Endpoint endpoint = upstream.select(List.of());
         request.setAttribute(ROUTE_ATTRIBUTE, route);
-        request.setAttribute(ENDPOINT_ATTRIBUTE, endpoint);
+        Endpoint endpoint = pools.get(route.pool()).pick(RequestKeys.of(request), List.of());
+        if (endpoint == null)
+        {
+            request.setAttribute(NO_BACKEND_ATTRIBUTE, route.pool());
+            return null;
+        }
+        request.setAttribute(LEASE_ATTRIBUTE, endpoint.lease(false));
         return TargetUri.resolve(endpoint.uri(), route, path, request.getQueryString(), false).toString();
     }
 
     @Override
     protected void onProxyRewriteFailed(HttpServletRequest request, HttpServletResponse response)
     {
+        if (request.getAttribute(NO_BACKEND_ATTRIBUTE) != null)
+        {
+            LOG.info("http {} {}: no eligible backend in pool {}", request.getMethod(), request.getRequestURI(), request.getAttribute(NO_BACKEND_ATTRIBUTE));
+            sendProxyResponseError(request, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+            return;
+        }
         sendProxyResponseError(request, response, HttpServletResponse.SC_NOT_FOUND);
     }
 
@@ -144,7 +157,7 @@ public class HttpProxyServlet extends AsyncProxyServlet
     protected void onServerResponseHeaders(HttpServletRequest request, HttpServletResponse response, Response serverResponse)
     {
         Route route = (Route)request.getAttribute(ROUTE_ATTRIBUTE);
-        upstreams.get(route.upstream()).reportSuccess((Endpoint)request.getAttribute(ENDPOINT_ATTRIBUTE));
+        pools.get(route.pool()).reportSuccess(lease(request).endpoint());
         // Pass each piece of the body on as it comes. With the default buffer the servlet output holds writes
         // smaller than 8 KiB until more arrive, so an event stream or a slow chunked response would reach
         // the client only when the buffer fills or the backend ends it (AsyncProxyServlet never flushes).
@@ -156,10 +169,24 @@ public class HttpProxyServlet extends AsyncProxyServlet
     protected void onProxyResponseFailure(HttpServletRequest request, HttpServletResponse response, Response serverResponse, Throwable failure)
     {
         Route route = (Route)request.getAttribute(ROUTE_ATTRIBUTE);
-        Endpoint endpoint = (Endpoint)request.getAttribute(ENDPOINT_ATTRIBUTE);
+        Lease lease = lease(request);
+        lease.release();
+        Endpoint endpoint = lease.endpoint();
         if (serverResponse == null || serverResponse.getStatus() == 0)
-            upstreams.get(route.upstream()).reportFailure(endpoint);
+            pools.get(route.pool()).reportFailure(endpoint);
         LOG.info("http {} {} -> {} failed: {}", request.getMethod(), request.getRequestURI(), endpoint, failure.toString());
         super.onProxyResponseFailure(request, response, serverResponse, failure);
+    }
+
+    @Override
+    protected void onProxyResponseSuccess(HttpServletRequest request, HttpServletResponse response, Response serverResponse)
+    {
+        lease(request).release();
+        super.onProxyResponseSuccess(request, response, serverResponse);
+    }
+
+    private static Lease lease(HttpServletRequest request)
+    {
+        return (Lease)request.getAttribute(LEASE_ATTRIBUTE);
     }
 }

@@ -22,10 +22,10 @@ public final class Route
         return config.name();
     }
 
-    /** The upstream serving this route; today each route has its own, named like the route. */
-    public String upstream()
+    /** The name of the pool serving this route. */
+    public String pool()
     {
-        return config.name();
+        return config.pool();
     }
 
     public String pathPrefix()

@@ -11,7 +11,7 @@ import org.eclipse.jetty.websocket.api.exceptions.UpgradeException;
 
 /**
  * What the client hears when the backend's handshake fails, decided in one place: the backend's own
- * non-101 status is passed on; a timeout is 504; anything else (refused, reset, bad answer) is 502.
+ * non-101 status is passed on; no eligible backend is 503; a timeout is 504; anything else (refused, reset, bad answer) is 502.
  */
 final class HandshakeFailures
 {
@@ -23,6 +23,8 @@ final class HandshakeFailures
     {
         for (Throwable t = failure; t != null; t = t.getCause())
         {
+            if (t instanceof NoBackendException)
+                return 503;
             if (t instanceof UpgradeException upgrade && upgrade.getResponseStatusCode() >= 200 && upgrade.getResponseStatusCode() != 101)
                 return upgrade.getResponseStatusCode();
             if (t instanceof TimeoutException || t instanceof SocketTimeoutException)

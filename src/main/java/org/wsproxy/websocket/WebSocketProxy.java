@@ -18,11 +18,14 @@ import org.eclipse.jetty.websocket.client.WebSocketClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wsproxy.forward.ForwardingPolicy;
+import org.wsproxy.forward.RequestKeys;
 import org.wsproxy.route.Route;
 import org.wsproxy.route.TargetUri;
 import org.wsproxy.upstream.Endpoint;
-import org.wsproxy.upstream.Upstream;
-import org.wsproxy.upstream.Upstreams;
+import org.wsproxy.upstream.Lease;
+import org.wsproxy.upstream.Pool;
+import org.wsproxy.upstream.Pools;
+import org.wsproxy.upstream.RequestKey;
 
 /**
  * Opens backend WebSocket sessions for accepted client upgrades and keeps track of the live relays.
@@ -37,18 +40,19 @@ public class WebSocketProxy extends ContainerLifeCycle
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketProxy.class);
     private static final Logger ACCESS = LoggerFactory.getLogger("org.wsproxy.access");
 
-    private final Upstreams upstreams;
+    private final Pools pools;
     private final ForwardingPolicy forwarding;
     private final long maxFrameSize;
     private final WebSocketClient client;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong relaysOpened = new AtomicLong();
     private final AtomicLong handshakesFailed = new AtomicLong();
-    private final Set<Relay> relays = ConcurrentHashMap.newKeySet();
+    // Each live relay with the lease that counts it against its endpoint's load.
+    private final Map<Relay, Lease> relays = new ConcurrentHashMap<>();
 
-    public WebSocketProxy(Upstreams upstreams, ForwardingPolicy forwarding, long maxFrameSize)
+    public WebSocketProxy(Pools pools, ForwardingPolicy forwarding, long maxFrameSize)
     {
-        this.upstreams = upstreams;
+        this.pools = pools;
         this.forwarding = forwarding;
         this.maxFrameSize = maxFrameSize;
         this.client = new WebSocketClient();
@@ -77,18 +81,26 @@ public class WebSocketProxy extends ContainerLifeCycle
         Map<String, List<String>> headers = new LinkedHashMap<>();
         forwarding.forEachHeader(request, (name, value) -> headers.computeIfAbsent(name, k -> new ArrayList<>()).add(value));
         List<String> subProtocols = UpgradeRequests.subProtocols(request);
-        Upstream upstream = upstreams.get(route.upstream());
-        attempt(route, upstream, new ArrayList<>(), pathInContext, request.getQueryString(), headers, subProtocols, result);
+        Pool pool = pools.get(route.pool());
+        attempt(route, pool, RequestKeys.of(request), new ArrayList<>(), pathInContext, request.getQueryString(), headers, subProtocols, result);
         return result;
     }
 
-    private void attempt(Route route, Upstream upstream, List<Endpoint> tried, String path, String query,
+    private void attempt(Route route, Pool pool, RequestKey key, List<Endpoint> tried, String path, String query,
                          Map<String, List<String>> headers, List<String> subProtocols, CompletableFuture<Relay> result)
     {
-        Endpoint endpoint = upstream.select(tried);
-        if (endpoint == null || result.isDone())
+        if (result.isDone())
             return;
+        Endpoint endpoint = pool.pick(key, tried);
+        if (endpoint == null)
+        {
+            handshakesFailed.incrementAndGet();
+            result.completeExceptionally(new NoBackendException(pool.name()));
+            return;
+        }
         tried.add(endpoint);
+        // Counted from the handshake on, so least-connections sees sessions being opened, not only open ones.
+        Lease lease = endpoint.lease(true);
         URI target = TargetUri.resolve(endpoint.uri(), route, path, query, true);
         ClientUpgradeRequest upgrade = new ClientUpgradeRequest(target);
         upgrade.setHeaders(headers);
@@ -108,18 +120,19 @@ public class WebSocketProxy extends ContainerLifeCycle
             {
                 if (failure == null)
                 {
-                    upstream.reportSuccess(endpoint);
-                    relays.add(relay);
+                    pool.reportSuccess(endpoint);
+                    relays.put(relay, lease);
                     relaysOpened.incrementAndGet();
                     if (!result.complete(relay))
                         relay.abandon("client left during the backend handshake");
                     return;
                 }
-                upstream.reportFailure(endpoint);
-                boolean retry = HandshakeFailures.isConnectFailure(failure) && tried.size() < upstream.maxAttempts();
+                lease.release();
+                pool.reportFailure(endpoint);
+                boolean retry = HandshakeFailures.isConnectFailure(failure) && tried.size() < pool.maxAttempts() && !result.isDone();
                 LOG.info("ws handshake to {} failed: {}{}", target, HandshakeFailures.describe(failure), retry ? "; trying the next backend" : "");
-                if (retry)
-                    attempt(route, upstream, tried, path, query, headers, subProtocols, result);
+                if (retry && pool.pick(key, tried) != null)
+                    attempt(route, pool, key, tried, path, query, headers, subProtocols, result);
                 else
                 {
                     handshakesFailed.incrementAndGet();
@@ -129,6 +142,7 @@ public class WebSocketProxy extends ContainerLifeCycle
         }
         catch (Throwable x)
         {
+            lease.release();
             LOG.info("ws handshake to {} failed: {}", target, x.toString());
             handshakesFailed.incrementAndGet();
             result.completeExceptionally(x);
@@ -137,7 +151,9 @@ public class WebSocketProxy extends ContainerLifeCycle
 
     private void closed(Relay relay)
     {
-        relays.remove(relay);
+        Lease lease = relays.remove(relay);
+        if (lease != null)
+            lease.release();
         if (ACCESS.isInfoEnabled())
             ACCESS.info(relay.summary());
     }
@@ -145,7 +161,7 @@ public class WebSocketProxy extends ContainerLifeCycle
     /** The relays with at least one hop still open. */
     public Set<Relay> relays()
     {
-        return Set.copyOf(relays);
+        return Set.copyOf(relays.keySet());
     }
 
     public long relaysOpened()
