@@ -7,9 +7,16 @@ import java.util.List;
  *
  * @param name the pool's name in {@code wsproxy.pools}, or {@code route:<name>} for a route's own {@code backends}
  * @param backends the backends, in configured order
+ * @param balancer how a backend is chosen for a new session or request
  */
-public record PoolConfig(String name, List<BackendConfig> backends)
+public record PoolConfig(String name, List<BackendConfig> backends, BalancerConfig balancer)
 {
+    /** A pool with the default settings: what a route's own {@code backends} make. */
+    public PoolConfig(String name, List<BackendConfig> backends)
+    {
+        this(name, backends, BalancerConfig.ROUND_ROBIN);
+    }
+
     public PoolConfig
     {
         backends = List.copyOf(backends);

@@ -46,6 +46,7 @@ public final class ProxyConfigParser
         defaults.put(MAX_FRAME_SIZE, "64KiB");
         defaults.put(POOLS, "");
         defaults.put(route("<name>", "backends"), "");
+        defaults.put(pool("<pool>", "balancer"), "round-robin");
         defaults.put(route("<name>", "pool"), "");
         defaults.put(route("<name>", "websocket"), "true");
         defaults.put(route("<name>", "connectTimeout"), CONNECT_TIMEOUT);
@@ -131,7 +132,13 @@ public final class ProxyConfigParser
 
     private static PoolConfig parsePool(Params params, String name)
     {
-        return new PoolConfig(name, params.backends(pool(name, "backends")));
+        List<BackendConfig> backends = params.backends(pool(name, "backends"));
+        String balancerParam = pool(name, "balancer");
+        String balancerText = params.string(balancerParam, DEFAULTS.get(pool("<pool>", "balancer")));
+        BalancerConfig balancer = BalancerConfig.parse(balancerText);
+        if (balancer == null)
+            throw new ConfigException(balancerParam, balancerText, BalancerConfig.EXPECTED);
+        return new PoolConfig(name, backends, balancer);
     }
 
     private static RouteConfig parseRoute(Params params, String name, Set<String> poolNames, List<PoolConfig> pools,

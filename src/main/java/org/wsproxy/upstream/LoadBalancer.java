@@ -23,6 +23,57 @@ public interface LoadBalancer
         return RoundRobin.FACTORY;
     }
 
+    /** The least load (live WebSocket sessions plus HTTP requests in flight) per unit of weight; ties in turn. */
+    static LoadBalancer leastConnections()
+    {
+        return LeastConnections.FACTORY;
+    }
+
+    /** Two eligible members at random, the less loaded per unit of weight wins. */
+    static LoadBalancer powerOfTwoChoices()
+    {
+        return PowerOfTwoChoices.FACTORY;
+    }
+
+    /** Consistent hash (Maglev) of the client's IP address. */
+    static LoadBalancer ipHash()
+    {
+        return Maglev.factory("ip-hash", RequestKey::clientAddress);
+    }
+
+    /** Consistent hash (Maglev) of a request header's value; requests without it are balanced round-robin. */
+    static LoadBalancer headerHash(String name)
+    {
+        return Maglev.factory("header:" + name, key -> key.header(name));
+    }
+
+    /** Consistent hash (Maglev) of a cookie's value; requests without it are balanced round-robin. */
+    static LoadBalancer cookieHash(String name)
+    {
+        return Maglev.factory("cookie:" + name, key -> key.cookie(name));
+    }
+
+    /** Consistent hash (Maglev) of a query parameter's value; requests without it are balanced round-robin. */
+    static LoadBalancer queryHash(String name)
+    {
+        return Maglev.factory("query:" + name, key -> key.queryParameter(name));
+    }
+
+    /** The strategy a pool's configuration names. */
+    static LoadBalancer of(org.wsproxy.config.BalancerConfig config)
+    {
+        return switch (config.kind())
+        {
+            case ROUND_ROBIN -> roundRobin();
+            case LEAST_CONNECTIONS -> leastConnections();
+            case POWER_OF_TWO -> powerOfTwoChoices();
+            case IP_HASH -> ipHash();
+            case HEADER -> headerHash(config.key());
+            case COOKIE -> cookieHash(config.key());
+            case QUERY -> queryHash(config.key());
+        };
+    }
+
     /** Chooses among one group's members for one request. */
     interface Selector
     {

@@ -22,7 +22,7 @@ public final class Pools
     {
         Map<String, Pool> map = new LinkedHashMap<>();
         for (PoolConfig pool : pools)
-            map.put(pool.name(), new Pool(pool.name(), pool.backends(), LoadBalancer.roundRobin(), FAILURE_BACKOFF));
+            map.put(pool.name(), new Pool(pool.name(), pool.backends(), LoadBalancer.of(pool.balancer()), FAILURE_BACKOFF));
         this.byName = Collections.unmodifiableMap(map);
     }
 

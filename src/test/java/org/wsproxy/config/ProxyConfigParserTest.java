@@ -500,6 +500,40 @@ public class ProxyConfigParserTest
         assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.pools", "a, a")), "wsproxy.pools", "a, a");
     }
 
+    @ParameterizedTest
+    @CsvSource({
+        "round-robin, round-robin",
+        "Least-Connections, least-connections",
+        "least-conn, least-connections",
+        "power-of-two, power-of-two",
+        "random-two, power-of-two",
+        "ip-hash, ip-hash",
+        "header:X-User-Id, header:X-User-Id",
+        "cookie:room, cookie:room",
+        "query:room, query:room"
+    })
+    public void everyBalancerIsUnderstood(String text, String parsed)
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.pools", "p");
+        raw.put("wsproxy.pool.p.backends", "http://127.0.0.1:8082");
+        raw.put("wsproxy.pool.p.balancer", text);
+        assertEquals(parsed, parse(raw).pool("p").balancer().toString());
+        raw.remove("wsproxy.pool.p.balancer");
+        assertEquals("round-robin", parse(raw).pool("p").balancer().toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"random", "header:", "header", "cookie:a b", "hash:x", "ip_hash"})
+    public void badBalancerIsRefused(String value)
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.pools", "p");
+        raw.put("wsproxy.pool.p.backends", "http://127.0.0.1:8082");
+        raw.put("wsproxy.pool.p.balancer", value);
+        assertRefused(raw, "wsproxy.pool.p.balancer", value);
+    }
+
     @Test
     public void unknownServletInitParamIsRefused()
     {

@@ -173,4 +173,93 @@ public class PoolsThroughTheProxyTest
         assertEquals(503, ((org.eclipse.jetty.websocket.api.exceptions.UpgradeException)failure.getCause()).getResponseStatusCode());
         assertTrue(b1.handshakes.isEmpty());
     }
+
+    @Test
+    public void roundRobinOver100SessionsIsEvenWithinOne() throws Exception
+    {
+        TestBackend b1 = backend("b1");
+        TestBackend b2 = backend("b2");
+        TestBackend b3 = backend("b3");
+        ProxyServer proxy = start(new ProxyServer().pool("chat", b1.url() + " " + b2.url() + " " + b3.url()).poolRoute("ws", "/", "chat"));
+        Map<String, Integer> served = new HashMap<>();
+        for (int i = 0; i < 100; i++)
+        {
+            Recorder recorder = new Recorder();
+            Session session = open(proxy, "/ws/echo", recorder);
+            served.merge(session.getUpgradeResponse().getHeader("X-Backend"), 1, Integer::sum);
+            session.close();
+            recorder.awaitClose();
+        }
+        System.out.println("round-robin, 100 WebSocket sessions over 3 backends: " + served);
+        for (String name : List.of("b1", "b2", "b3"))
+            assertTrue(Math.abs(served.getOrDefault(name, 0) - 100 / 3.0) <= 1, served.toString());
+    }
+
+    @Test
+    public void leastConnectionsSendsNewSessionsWhereTheLoadIsLeast() throws Exception
+    {
+        TestBackend b1 = backend("b1");
+        TestBackend b2 = backend("b2");
+        ProxyServer proxy = start(new ProxyServer().pool("chat", b1.url() + " " + b2.url())
+            .param("wsproxy.pool.chat.balancer", "least-connections").poolRoute("ws", "/", "chat"));
+        Pool pool = proxy.pools().get("chat");
+        Map<String, List<Session>> byBackend = new HashMap<>();
+        List<Recorder> recorders = new ArrayList<>();
+        for (int i = 0; i < 6; i++)
+        {
+            Recorder recorder = new Recorder();
+            recorders.add(recorder);
+            Session session = open(proxy, "/ws/echo", recorder);
+            byBackend.computeIfAbsent(session.getUpgradeResponse().getHeader("X-Backend"), k -> new ArrayList<>()).add(session);
+        }
+        assertEquals(3, byBackend.get("b1").size());
+        assertEquals(3, byBackend.get("b2").size());
+        // b1's sessions end: the next three go to b1, which now has the least load.
+        for (Session session : byBackend.get("b1"))
+            session.close();
+        TestBackend.awaitTrue(() -> endpoint(pool, b1).sessions() == 0, 10_000);
+        for (int i = 0; i < 3; i++)
+        {
+            Recorder recorder = new Recorder();
+            recorders.add(recorder);
+            Session session = open(proxy, "/ws/echo", recorder);
+            assertEquals("b1", session.getUpgradeResponse().getHeader("X-Backend"));
+            byBackend.get("b2").add(session);
+        }
+        for (Session session : byBackend.get("b2"))
+            session.close();
+        TestBackend.awaitTrue(() -> endpoint(pool, b1).load() + endpoint(pool, b2).load() == 0, 10_000);
+    }
+
+    @Test
+    public void headerHashKeepsAKeyOnOneBackendOverHttpAndWebSocket() throws Exception
+    {
+        TestBackend b1 = backend("b1");
+        TestBackend b2 = backend("b2");
+        TestBackend b3 = backend("b3");
+        ProxyServer proxy = start(new ProxyServer().pool("chat", b1.url() + " " + b2.url() + " " + b3.url())
+            .param("wsproxy.pool.chat.balancer", "header:X-User").poolRoute("ws", "/", "chat"));
+        Map<String, Integer> spread = new HashMap<>();
+        for (int user = 0; user < 12; user++)
+        {
+            String key = "user-" + user;
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (int i = 0; i < 3; i++)
+            {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(proxy.httpUrl("/http/echo")))
+                    .header("X-User", key).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+                seen.add(response.headers().firstValue("X-Backend").orElse("?"));
+            }
+            org.eclipse.jetty.websocket.client.ClientUpgradeRequest upgrade = new org.eclipse.jetty.websocket.client.ClientUpgradeRequest();
+            upgrade.setHeader("X-User", key);
+            Recorder recorder = new Recorder();
+            Session session = client.connect(recorder, URI.create(proxy.wsUrl("/ws/echo")), upgrade).get(10, TimeUnit.SECONDS);
+            seen.add(session.getUpgradeResponse().getHeader("X-Backend"));
+            session.close();
+            recorder.awaitClose();
+            assertEquals(1, seen.size(), key + " went to " + seen);
+            spread.merge(seen.iterator().next(), 1, Integer::sum);
+        }
+        assertTrue(spread.size() >= 2, "12 keys all on one backend: " + spread);
+    }
 }
