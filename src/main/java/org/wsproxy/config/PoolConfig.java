@@ -8,14 +8,10 @@ import java.util.List;
  * @param name the pool's name in {@code wsproxy.pools}, or {@code route:<name>} for a route's own {@code backends}
  * @param backends the backends, in configured order
  * @param balancer how a backend is chosen for a new session or request
+ * @param passive when failed connects and handshakes eject a backend, and for how long
  */
-public record PoolConfig(String name, List<BackendConfig> backends, BalancerConfig balancer)
+public record PoolConfig(String name, List<BackendConfig> backends, BalancerConfig balancer, PassiveHealthConfig passive)
 {
-    /** A pool with the default settings: what a route's own {@code backends} make. */
-    public PoolConfig(String name, List<BackendConfig> backends)
-    {
-        this(name, backends, BalancerConfig.ROUND_ROBIN);
-    }
 
     public PoolConfig
     {

@@ -28,6 +28,8 @@ public final class ProxyConfigParser
     public static final String MAX_FRAME_SIZE = "wsproxy.maxFrameSize";
     public static final String MAX_CONNECTIONS_PER_BACKEND = "maxConnectionsPerBackend";
     public static final String POOLS = "wsproxy.pools";
+    public static final String MAX_ATTEMPTS = "wsproxy.maxAttempts";
+    public static final String RETRY_TIMEOUT = "wsproxy.retryTimeout";
     /** The name of the pool made of route {@code name}'s own {@code backends}; ':' keeps it apart from named pools. */
     public static final String ROUTE_POOL_PREFIX = "route:";
 
@@ -47,6 +49,14 @@ public final class ProxyConfigParser
         defaults.put(POOLS, "");
         defaults.put(route("<name>", "backends"), "");
         defaults.put(pool("<pool>", "balancer"), "round-robin");
+        // nginx's max_fails=1 fail_timeout=10s; Envoy's max_ejection_time of 300 s.
+        defaults.put(pool("<pool>", "maxFails"), "1");
+        defaults.put(pool("<pool>", "failTimeout"), "10s");
+        defaults.put(pool("<pool>", "maxEjection"), "5m");
+        defaults.put(MAX_ATTEMPTS, "3");
+        defaults.put(RETRY_TIMEOUT, "15s");
+        defaults.put(route("<name>", "maxAttempts"), MAX_ATTEMPTS);
+        defaults.put(route("<name>", "retryTimeout"), RETRY_TIMEOUT);
         defaults.put(route("<name>", "pool"), "");
         defaults.put(route("<name>", "websocket"), "true");
         defaults.put(route("<name>", "connectTimeout"), CONNECT_TIMEOUT);
@@ -101,6 +111,10 @@ public final class ProxyConfigParser
             }
         }
 
+        RetryConfig retry = new RetryConfig(
+            params.positiveInt(MAX_ATTEMPTS, Integer.parseInt(DEFAULTS.get(MAX_ATTEMPTS))),
+            params.duration(RETRY_TIMEOUT, Units.duration(DEFAULTS.get(RETRY_TIMEOUT))));
+
         List<PoolConfig> pools = new ArrayList<>();
         Set<String> poolNames = new LinkedHashSet<>();
         for (String name : params.list(POOLS))
@@ -121,7 +135,7 @@ public final class ProxyConfigParser
         {
             if (!NAME.matcher(name).matches() || !seen.add(name))
                 throw new ConfigException(ROUTES, params.string(ROUTES, ""), "distinct route names of letters, digits, '-' and '_'");
-            RouteConfig route = parseRoute(params, name, poolNames, pools, connectTimeout, idleTimeout, readTimeout);
+            RouteConfig route = parseRoute(params, name, poolNames, pools, connectTimeout, idleTimeout, readTimeout, retry);
             if (!paths.add(route.pathPrefix()))
                 throw new ConfigException(route(name, "path"), route.pathPrefix(), "a path no other route has");
             routes.add(route);
@@ -138,11 +152,23 @@ public final class ProxyConfigParser
         BalancerConfig balancer = BalancerConfig.parse(balancerText);
         if (balancer == null)
             throw new ConfigException(balancerParam, balancerText, BalancerConfig.EXPECTED);
-        return new PoolConfig(name, backends, balancer);
+        return new PoolConfig(name, backends, balancer, parsePassive(params, name));
+    }
+
+    private static PassiveHealthConfig parsePassive(Params params, String name)
+    {
+        // An anonymous pool (a route's own backends) has no parameters of its own: the defaults.
+        Params source = name.startsWith(ROUTE_POOL_PREFIX) ? new Params(Map.of(), PREFIX) : params;
+        int maxFails = source.positiveInt(pool(name, "maxFails"), Integer.parseInt(DEFAULTS.get(pool("<pool>", "maxFails"))));
+        Duration failTimeout = source.duration(pool(name, "failTimeout"), Units.duration(DEFAULTS.get(pool("<pool>", "failTimeout"))));
+        Duration maxEjection = source.duration(pool(name, "maxEjection"), Units.duration(DEFAULTS.get(pool("<pool>", "maxEjection"))));
+        if (maxEjection.compareTo(failTimeout) < 0)
+            throw new ConfigException(pool(name, "maxEjection"), source.string(pool(name, "maxEjection"), ""), "a duration no shorter than " + pool(name, "failTimeout"));
+        return new PassiveHealthConfig(maxFails, failTimeout, maxEjection);
     }
 
     private static RouteConfig parseRoute(Params params, String name, Set<String> poolNames, List<PoolConfig> pools,
-                                          Duration connectTimeout, Duration idleTimeout, Duration readTimeout)
+                                          Duration connectTimeout, Duration idleTimeout, Duration readTimeout, RetryConfig retry)
     {
         String pathParam = route(name, "path");
         String path = params.required(pathParam, "a path prefix starting with '/', e.g. /ws/");
@@ -159,7 +185,7 @@ public final class ProxyConfigParser
             if (!params.has(backendsParam) && !poolNames.isEmpty())
                 throw new ConfigException(poolParam, "", "the name of a pool from " + POOLS + " (" + String.join(", ", poolNames) + "), or " + backendsParam);
             pool = ROUTE_POOL_PREFIX + name;
-            pools.add(new PoolConfig(pool, params.backends(backendsParam)));
+            pools.add(new PoolConfig(pool, params.backends(backendsParam), BalancerConfig.ROUND_ROBIN, parsePassive(params, pool)));
         }
         else if (!poolNames.contains(pool))
             throw new ConfigException(poolParam, pool, "the name of a pool from " + POOLS + (poolNames.isEmpty() ? " (which lists none)" : " (" + String.join(", ", poolNames) + ")"));
@@ -169,7 +195,9 @@ public final class ProxyConfigParser
             throw new ConfigException(route(name, "connectTimeout"), params.string(route(name, "connectTimeout"), "0"), "a duration greater than 0");
         return new RouteConfig(name, path, pool, websocket, connect,
             params.duration(route(name, "idleTimeout"), idleTimeout),
-            params.duration(route(name, "readTimeout"), readTimeout));
+            params.duration(route(name, "readTimeout"), readTimeout),
+            new RetryConfig(params.positiveInt(route(name, "maxAttempts"), retry.maxAttempts()),
+                params.duration(route(name, "retryTimeout"), retry.timeout())));
     }
 
     /** Parses the HTTP servlet's init-params. */

@@ -13,8 +13,9 @@ import java.time.Duration;
  * @param connectTimeout time allowed to open a backend connection (and, for WebSocket, to get its handshake answer)
  * @param idleTimeout WebSocket: a session with no frame either way for this long is closed on both hops
  * @param readTimeout HTTP: the longest wait for the backend between two reads, then 504
+ * @param retry how many backends one request may try, and for how long
  */
 public record RouteConfig(String name, String pathPrefix, String pool, boolean websocket,
-                          Duration connectTimeout, Duration idleTimeout, Duration readTimeout)
+                          Duration connectTimeout, Duration idleTimeout, Duration readTimeout, RetryConfig retry)
 {
 }

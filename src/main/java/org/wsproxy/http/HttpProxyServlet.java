@@ -40,7 +40,9 @@ import org.wsproxy.upstream.Pools;
 public class HttpProxyServlet extends AsyncProxyServlet
 {
     private static final Logger LOG = LoggerFactory.getLogger(HttpProxyServlet.class);
-    private static final String LEASE_ATTRIBUTE = HttpProxyServlet.class.getName() + ".lease";
+    private static final String ATTEMPTS_ATTRIBUTE = HttpProxyServlet.class.getName() + ".attempts";
+    /** Methods that may be sent twice (RFC 9110 9.2.2); only these are retried, and only without a body. */
+    private static final java.util.Set<String> IDEMPOTENT = java.util.Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
     private static final String NO_BACKEND_ATTRIBUTE = HttpProxyServlet.class.getName() + ".noBackend";
     private static final String ROUTE_ATTRIBUTE = HttpProxyServlet.class.getName() + ".route";
 
@@ -106,22 +108,33 @@ public class HttpProxyServlet extends AsyncProxyServlet
         if (route == null)
             return null;
         request.setAttribute(ROUTE_ATTRIBUTE, route);
-        Endpoint endpoint = pools.get(route.pool()).pick(RequestKeys.of(request), List.of());
+        Pool pool = pools.get(route.pool());
+        Endpoint endpoint = pool.pick(RequestKeys.of(request), List.of());
         if (endpoint == null)
         {
-            request.setAttribute(NO_BACKEND_ATTRIBUTE, route.pool());
+            request.setAttribute(NO_BACKEND_ATTRIBUTE, pool);
             return null;
         }
-        request.setAttribute(LEASE_ATTRIBUTE, endpoint.lease(false));
+        Attempts attempts = new Attempts(System.nanoTime() + route.retry().timeout().toNanos());
+        attempts.start(endpoint);
+        request.setAttribute(ATTEMPTS_ATTRIBUTE, attempts);
+        return target(request, route, endpoint);
+    }
+
+    private static String target(HttpServletRequest request, Route route, Endpoint endpoint)
+    {
+        String uri = request.getRequestURI();
+        String path = uri.substring(Math.min(request.getContextPath().length(), uri.length()));
         return TargetUri.resolve(endpoint.uri(), route, path, request.getQueryString(), false).toString();
     }
 
     @Override
     protected void onProxyRewriteFailed(HttpServletRequest request, HttpServletResponse response)
     {
-        if (request.getAttribute(NO_BACKEND_ATTRIBUTE) != null)
+        if (request.getAttribute(NO_BACKEND_ATTRIBUTE) instanceof Pool pool)
         {
-            LOG.info("http {} {}: no eligible backend in pool {}", request.getMethod(), request.getRequestURI(), request.getAttribute(NO_BACKEND_ATTRIBUTE));
+            LOG.info("http {} {}: no eligible backend in pool {}", request.getMethod(), request.getRequestURI(), pool.name());
+            response.setHeader("Retry-After", Long.toString(pool.retryAfter().toSeconds()));
             sendProxyResponseError(request, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE);
             return;
         }
@@ -157,7 +170,7 @@ public class HttpProxyServlet extends AsyncProxyServlet
     protected void onServerResponseHeaders(HttpServletRequest request, HttpServletResponse response, Response serverResponse)
     {
         Route route = (Route)request.getAttribute(ROUTE_ATTRIBUTE);
-        pools.get(route.pool()).reportSuccess(lease(request).endpoint());
+        pools.get(route.pool()).reportSuccess(attempts(request).lease.endpoint());
         // Pass each piece of the body on as it comes. With the default buffer the servlet output holds writes
         // smaller than 8 KiB until more arrive, so an event stream or a slow chunked response would reach
         // the client only when the buffer fills or the backend ends it (AsyncProxyServlet never flushes).
@@ -169,24 +182,81 @@ public class HttpProxyServlet extends AsyncProxyServlet
     protected void onProxyResponseFailure(HttpServletRequest request, HttpServletResponse response, Response serverResponse, Throwable failure)
     {
         Route route = (Route)request.getAttribute(ROUTE_ATTRIBUTE);
-        Lease lease = lease(request);
-        lease.release();
-        Endpoint endpoint = lease.endpoint();
-        if (serverResponse == null || serverResponse.getStatus() == 0)
-            pools.get(route.pool()).reportFailure(endpoint);
-        LOG.info("http {} {} -> {} failed: {}", request.getMethod(), request.getRequestURI(), endpoint, failure.toString());
+        Pool pool = pools.get(route.pool());
+        Attempts attempts = attempts(request);
+        attempts.lease.release();
+        Endpoint endpoint = attempts.lease.endpoint();
+        boolean noResponse = serverResponse == null || serverResponse.getStatus() == 0;
+        if (noResponse)
+            pool.reportFailure(endpoint);
+        Endpoint next = noResponse && mayRetry(request, response, route, attempts, failure) ? pool.pick(RequestKeys.of(request), attempts.tried) : null;
+        LOG.info("http {} {} -> {} failed: {}{}", request.getMethod(), request.getRequestURI(), endpoint, failure.toString(),
+            next == null ? "" : "; trying " + next);
+        if (next != null)
+        {
+            attempts.start(next);
+            Request proxyRequest = newProxyRequest(request, target(request, route, next));
+            copyRequestHeaders(request, proxyRequest);
+            addProxyHeaders(request, proxyRequest);
+            sendProxyRequest(request, response, proxyRequest);
+            return;
+        }
         super.onProxyResponseFailure(request, response, serverResponse, failure);
+    }
+
+    /**
+     * A failed request is tried on another backend only when that cannot do harm or be noticed: an idempotent
+     * method without a body (nothing was consumed from the client), no byte of response sent, the backend
+     * not reached or dropping the connection before answering (a read timeout is not retried: a slow backend
+     * is slow for the next one too, and the request may be running), and the route's tries and time left.
+     */
+    private boolean mayRetry(HttpServletRequest request, HttpServletResponse response, Route route, Attempts attempts, Throwable failure)
+    {
+        if (!IDEMPOTENT.contains(request.getMethod()) || hasContent(request) || response.isCommitted())
+            return false;
+        if (attempts.tried.size() >= route.retry().maxAttempts() || System.nanoTime() - attempts.deadline >= 0)
+            return false;
+        for (Throwable t = failure; t != null; t = t.getCause())
+        {
+            if (t instanceof java.util.concurrent.TimeoutException)
+                return false;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause())
+        {
+            if (t instanceof java.io.IOException)
+                return true;
+        }
+        return false;
     }
 
     @Override
     protected void onProxyResponseSuccess(HttpServletRequest request, HttpServletResponse response, Response serverResponse)
     {
-        lease(request).release();
+        attempts(request).lease.release();
         super.onProxyResponseSuccess(request, response, serverResponse);
     }
 
-    private static Lease lease(HttpServletRequest request)
+    private static Attempts attempts(HttpServletRequest request)
     {
-        return (Lease)request.getAttribute(LEASE_ATTRIBUTE);
+        return (Attempts)request.getAttribute(ATTEMPTS_ATTRIBUTE);
+    }
+
+    /** The backends one request tried, and the lease counting it against the current one. */
+    private static final class Attempts
+    {
+        private final List<Endpoint> tried = new java.util.ArrayList<>();
+        private final long deadline;
+        private volatile Lease lease;
+
+        private Attempts(long deadline)
+        {
+            this.deadline = deadline;
+        }
+
+        void start(Endpoint endpoint)
+        {
+            tried.add(endpoint);
+            lease = endpoint.lease(false);
+        }
     }
 }

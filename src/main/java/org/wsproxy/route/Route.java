@@ -53,6 +53,12 @@ public final class Route
         return config.readTimeout();
     }
 
+    /** How many backends one request may try, and for how long. */
+    public org.wsproxy.config.RetryConfig retry()
+    {
+        return config.retry();
+    }
+
     boolean matches(String path)
     {
         return path.startsWith(config.pathPrefix());

@@ -18,8 +18,13 @@ public final class Endpoint
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicLong served = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
-    // Monotonic time (nanoTime) before which this endpoint is skipped; 0 when it is available.
-    private final AtomicLong skipUntil = new AtomicLong();
+    // Passive health, written by the pool's OutlierDetector under this endpoint's monitor, read lock-free.
+    int consecutiveFailures;
+    int ejections;
+    // Monotonic time (nanoTime) until which this endpoint is ejected; 0 when it is not.
+    private volatile long ejectedUntil;
+    // Active health, written by the pool's HealthChecker: false once the probes failed `fall` times in a row.
+    private volatile boolean up = true;
 
     Endpoint(URI uri)
     {
@@ -77,26 +82,61 @@ public final class Endpoint
         return new Lease(this, counter);
     }
 
-    boolean isAvailable(long now)
+    /** Healthy now: not ejected by passive health and not marked down by active health checks. */
+    boolean isHealthy(long now)
     {
-        long until = skipUntil.get();
-        return until == 0 || now - until >= 0;
+        return up && !isEjected(now);
     }
 
-    void failed(long now, long backoffNanos)
+    boolean isEjected(long now)
+    {
+        long until = ejectedUntil;
+        return until != 0 && now - until < 0;
+    }
+
+    /** Nanoseconds until the current ejection ends, 0 when not ejected. */
+    long ejectionLeft(long now)
+    {
+        long until = ejectedUntil;
+        return until == 0 ? 0 : Math.max(0, until - now);
+    }
+
+    void ejectUntil(long until)
+    {
+        ejectedUntil = until;
+    }
+
+    void countFailure()
     {
         failures.incrementAndGet();
-        skipUntil.set(now + backoffNanos);
     }
 
-    void succeeded()
+    /** Whether active health checks consider this endpoint up (true when the pool has none). */
+    public boolean isUp()
     {
-        skipUntil.set(0);
+        return up;
+    }
+
+    void setUp(boolean up)
+    {
+        this.up = up;
+    }
+
+    /** Whether passive health has this endpoint ejected right now. */
+    public boolean isEjected()
+    {
+        return isEjected(System.nanoTime());
     }
 
     @Override
     public String toString()
     {
         return key;
+    }
+
+    /** The state for logs and dumps: URL, load, health. */
+    public String describe()
+    {
+        return key + "[sessions=" + sessions() + " requests=" + requests() + (up ? "" : " DOWN") + (isEjected() ? " EJECTED" : "") + "]";
     }
 }

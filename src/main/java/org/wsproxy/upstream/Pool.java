@@ -12,6 +12,7 @@ import java.util.function.Predicate;
 
 import org.eclipse.jetty.util.thread.AutoLock;
 import org.wsproxy.config.BackendConfig;
+import org.wsproxy.config.PassiveHealthConfig;
 
 /**
  * A pool of interchangeable endpoints (Envoy's cluster): "pick one for this request" and "this is how
@@ -23,15 +24,17 @@ public final class Pool
 {
     private final String name;
     private final LoadBalancer balancer;
-    private final long backoffNanos;
+    private final PassiveHealthConfig passive;
+    private final OutlierDetector outliers;
     private final AutoLock updates = new AutoLock();
     private final AtomicReference<Snapshot> snapshot = new AtomicReference<>();
 
-    public Pool(String name, List<BackendConfig> backends, LoadBalancer balancer, Duration backoff)
+    public Pool(String name, List<BackendConfig> backends, LoadBalancer balancer, PassiveHealthConfig passive)
     {
         this.name = name;
         this.balancer = balancer;
-        this.backoffNanos = backoff.toNanos();
+        this.passive = passive;
+        this.outliers = new OutlierDetector(name, passive);
         update(backends);
     }
 
@@ -86,39 +89,45 @@ public final class Pool
     /**
      * @param key what the request offers to hash on
      * @param tried endpoints already tried for this request (may be empty)
-     * @return an eligible endpoint: a primary if any is eligible, else a backup; null when nothing is left to try
+     * @return an eligible endpoint (healthy, not draining, not tried): a primary if any is eligible, else a
+     * backup; null when there is none, which the caller answers with 503 and {@link #retryAfter()}
      */
     public Endpoint pick(RequestKey key, Collection<Endpoint> tried)
     {
         Snapshot current = snapshot.get();
         long now = System.nanoTime();
-        Predicate<Member> untried = m -> !tried.contains(m.endpoint());
-        Predicate<Member> eligible = untried.and(m -> !m.drain() && m.endpoint().isAvailable(now));
-        Endpoint endpoint = current.select(key, eligible);
-        if (endpoint == null)
-        {
-            // Every endpoint failed recently: try them anyway rather than fail for certain.
-            endpoint = current.select(key, untried.and(m -> !m.drain()));
-        }
-        return endpoint;
+        return current.select(key, m -> !m.drain() && !tried.contains(m.endpoint()) && m.endpoint().isHealthy(now));
     }
 
-    /** The data path reports a connect or handshake failure to this endpoint. */
+    /** The data path reports a failed connect or handshake (refused, reset, timed out, 502-504): passive health decides. */
     public void reportFailure(Endpoint endpoint)
     {
-        endpoint.failed(System.nanoTime(), backoffNanos);
+        outliers.failure(endpoint, System.nanoTime());
     }
 
-    /** The data path reports a successful connect to this endpoint. */
+    /** The data path reports that the endpoint answered (a 101, or any HTTP response). */
     public void reportSuccess(Endpoint endpoint)
     {
-        endpoint.succeeded();
+        outliers.success(endpoint);
     }
 
-    /** How many tries one request may make: each endpoint once. */
-    public int maxAttempts()
+    /**
+     * When to try again after nothing was eligible, for a 503's Retry-After: the time until the first
+     * ejection ends, rounded up to whole seconds; the fail timeout when no backend is ejected (down or draining).
+     */
+    public Duration retryAfter()
     {
-        return snapshot.get().members().size();
+        long now = System.nanoTime();
+        long least = Long.MAX_VALUE;
+        for (Member member : snapshot.get().members())
+        {
+            long left = member.endpoint().ejectionLeft(now);
+            if (!member.drain() && member.endpoint().isUp() && left > 0)
+                least = Math.min(least, left);
+        }
+        Duration wait = least == Long.MAX_VALUE ? passive.failTimeout() : Duration.ofNanos(least);
+        long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+        return Duration.ofSeconds(seconds);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package org.wsproxy.upstream;
 
-import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,16 +12,13 @@ import org.wsproxy.config.PoolConfig;
  */
 public final class Pools
 {
-    /** How long an endpoint is skipped after a failed connect: nginx's default fail_timeout. */
-    public static final Duration FAILURE_BACKOFF = Duration.ofSeconds(10);
-
     private final Map<String, Pool> byName;
 
     public Pools(Iterable<PoolConfig> pools)
     {
         Map<String, Pool> map = new LinkedHashMap<>();
         for (PoolConfig pool : pools)
-            map.put(pool.name(), new Pool(pool.name(), pool.backends(), LoadBalancer.of(pool.balancer()), FAILURE_BACKOFF));
+            map.put(pool.name(), new Pool(pool.name(), pool.backends(), LoadBalancer.of(pool.balancer()), pool.passive()));
         this.byName = Collections.unmodifiableMap(map);
     }
 

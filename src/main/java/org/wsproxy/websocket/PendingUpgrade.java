@@ -53,6 +53,9 @@ final class PendingUpgrade implements AsyncListener
         {
             HttpServletResponse response = (HttpServletResponse)async.getResponse();
             int status = HandshakeFailures.status(failure);
+            long retryAfter = HandshakeFailures.retryAfterSeconds(failure);
+            if (retryAfter >= 0)
+                response.setHeader("Retry-After", Long.toString(retryAfter));
             respond(response, status, "wsproxy: the backend's WebSocket handshake failed: " + HandshakeFailures.describe(failure));
             async.complete();
             return;

@@ -82,70 +82,120 @@ public class WebSocketProxy extends ContainerLifeCycle
         forwarding.forEachHeader(request, (name, value) -> headers.computeIfAbsent(name, k -> new ArrayList<>()).add(value));
         List<String> subProtocols = UpgradeRequests.subProtocols(request);
         Pool pool = pools.get(route.pool());
-        attempt(route, pool, RequestKeys.of(request), new ArrayList<>(), pathInContext, request.getQueryString(), headers, subProtocols, result);
+        Attempts attempts = new Attempts(route, pool, RequestKeys.of(request), pathInContext, request.getQueryString(), headers, subProtocols, result);
+        attempts.next(null);
         return result;
     }
 
-    private void attempt(Route route, Pool pool, RequestKey key, List<Endpoint> tried, String path, String query,
-                         Map<String, List<String>> headers, List<String> subProtocols, CompletableFuture<Relay> result)
+    /**
+     * The tries of one client upgrade: each on an endpoint not tried yet, while the route's maxAttempts and
+     * retryTimeout allow and the failure is the backend's (not reached, timed out, dropped, 502-504), since
+     * nothing has been sent to the client until a backend accepted.
+     */
+    private final class Attempts
     {
-        if (result.isDone())
-            return;
-        Endpoint endpoint = pool.pick(key, tried);
-        if (endpoint == null)
+        private final Route route;
+        private final Pool pool;
+        private final RequestKey key;
+        private final String path;
+        private final String query;
+        private final Map<String, List<String>> headers;
+        private final List<String> subProtocols;
+        private final CompletableFuture<Relay> result;
+        private final List<Endpoint> tried = new ArrayList<>();
+        private final long deadline;
+
+        private Attempts(Route route, Pool pool, RequestKey key, String path, String query, Map<String, List<String>> headers,
+                         List<String> subProtocols, CompletableFuture<Relay> result)
         {
-            handshakesFailed.incrementAndGet();
-            result.completeExceptionally(new NoBackendException(pool.name()));
-            return;
+            this.route = route;
+            this.pool = pool;
+            this.key = key;
+            this.path = path;
+            this.query = query;
+            this.headers = headers;
+            this.subProtocols = subProtocols;
+            this.result = result;
+            this.deadline = System.nanoTime() + route.retry().timeout().toNanos();
         }
-        tried.add(endpoint);
-        // Counted from the handshake on, so least-connections sees sessions being opened, not only open ones.
-        Lease lease = endpoint.lease(true);
-        URI target = TargetUri.resolve(endpoint.uri(), route, path, query, true);
-        ClientUpgradeRequest upgrade = new ClientUpgradeRequest(target);
-        upgrade.setHeaders(headers);
-        upgrade.setSubProtocols(subProtocols);
-        upgrade.setTimeout(route.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        Relay relay = new Relay(ids.incrementAndGet(), target.toString(), new RelaySettings(route.idleTimeout(), maxFrameSize), this::closed);
-        try
+
+        /** @param lastFailure the previous try's failure, or null for the first try */
+        void next(Throwable lastFailure)
         {
-            CompletableFuture<?> connecting = client.connect(relay.backendSide(), upgrade);
-            // A client that leaves while we connect cancels the result; pass that on to the connect.
-            result.whenComplete((r, x) ->
+            if (result.isDone())
+                return;
+            long left = deadline - System.nanoTime();
+            if (lastFailure != null && (tried.size() >= route.retry().maxAttempts() || left <= 0))
             {
-                if (x != null)
-                    connecting.cancel(false);
-            });
-            connecting.whenComplete((session, failure) ->
+                fail(lastFailure);
+                return;
+            }
+            Endpoint endpoint = pool.pick(key, tried);
+            if (endpoint == null)
             {
-                if (failure == null)
+                fail(lastFailure != null ? lastFailure : new NoBackendException(pool.name(), pool.retryAfter()));
+                return;
+            }
+            tried.add(endpoint);
+            // Counted from the handshake on, so least-connections sees sessions being opened, not only open ones.
+            Lease lease = endpoint.lease(true);
+            URI target = TargetUri.resolve(endpoint.uri(), route, path, query, true);
+            ClientUpgradeRequest upgrade = new ClientUpgradeRequest(target);
+            upgrade.setHeaders(headers);
+            upgrade.setSubProtocols(subProtocols);
+            // A retry gets what is left of the total time if that is less than a whole connect timeout.
+            long timeout = route.connectTimeout().toMillis();
+            if (lastFailure != null)
+                timeout = Math.max(1, Math.min(timeout, TimeUnit.NANOSECONDS.toMillis(left)));
+            upgrade.setTimeout(timeout, TimeUnit.MILLISECONDS);
+            Relay relay = new Relay(ids.incrementAndGet(), target.toString(), new RelaySettings(route.idleTimeout(), maxFrameSize), WebSocketProxy.this::closed);
+            try
+            {
+                CompletableFuture<?> connecting = client.connect(relay.backendSide(), upgrade);
+                // A client that leaves while we connect cancels the result; pass that on to the connect.
+                result.whenComplete((r, x) ->
                 {
-                    pool.reportSuccess(endpoint);
-                    relays.put(relay, lease);
-                    relaysOpened.incrementAndGet();
-                    if (!result.complete(relay))
-                        relay.abandon("client left during the backend handshake");
-                    return;
-                }
+                    if (x != null)
+                        connecting.cancel(false);
+                });
+                connecting.whenComplete((session, failure) ->
+                {
+                    if (failure == null)
+                    {
+                        pool.reportSuccess(endpoint);
+                        relays.put(relay, lease);
+                        relaysOpened.incrementAndGet();
+                        if (!result.complete(relay))
+                            relay.abandon("client left during the backend handshake");
+                        return;
+                    }
+                    lease.release();
+                    if (result.isDone())
+                        return; // The client left and cancelled this handshake: nothing to say about the backend.
+                    boolean backendFailed = HandshakeFailures.isBackendFailure(failure);
+                    if (backendFailed)
+                        pool.reportFailure(endpoint);
+                    else
+                        pool.reportSuccess(endpoint);
+                    LOG.info("ws handshake to {} failed: {}{}", target, HandshakeFailures.describe(failure), backendFailed ? "" : " (the backend's answer)");
+                    if (backendFailed)
+                        next(failure);
+                    else
+                        fail(failure);
+                });
+            }
+            catch (Throwable x)
+            {
                 lease.release();
-                pool.reportFailure(endpoint);
-                boolean retry = HandshakeFailures.isConnectFailure(failure) && tried.size() < pool.maxAttempts() && !result.isDone();
-                LOG.info("ws handshake to {} failed: {}{}", target, HandshakeFailures.describe(failure), retry ? "; trying the next backend" : "");
-                if (retry && pool.pick(key, tried) != null)
-                    attempt(route, pool, key, tried, path, query, headers, subProtocols, result);
-                else
-                {
-                    handshakesFailed.incrementAndGet();
-                    result.completeExceptionally(failure);
-                }
-            });
+                LOG.info("ws handshake to {} failed: {}", target, x.toString());
+                fail(x);
+            }
         }
-        catch (Throwable x)
+
+        private void fail(Throwable failure)
         {
-            lease.release();
-            LOG.info("ws handshake to {} failed: {}", target, x.toString());
             handshakesFailed.incrementAndGet();
-            result.completeExceptionally(x);
+            result.completeExceptionally(failure);
         }
     }
 

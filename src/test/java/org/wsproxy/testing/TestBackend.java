@@ -71,6 +71,12 @@ public class TestBackend
                 Response.writeError(rq, rs, cb, 403);
                 return null;
             });
+            container.addMapping("/ws/unavailable/*", (rq, rs, cb) ->
+            {
+                record(rq.getHeaders());
+                Response.writeError(rq, rs, cb, 503);
+                return null;
+            });
             container.addMapping("/ws/slow", (rq, rs, cb) ->
             {
                 record(rq.getHeaders());

@@ -28,7 +28,7 @@ public class LoadBalancerTest
 
     private static Pool pool(LoadBalancer balancer, String backends)
     {
-        return new Pool("p", Params.backends("test", backends), balancer, LONG);
+        return new Pool("p", Params.backends("test", backends), balancer, PoolTest.passive(LONG));
     }
 
     private static String hosts(int n)

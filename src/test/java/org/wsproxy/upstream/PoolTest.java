@@ -9,6 +9,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.wsproxy.config.BackendConfig;
+import org.wsproxy.config.PassiveHealthConfig;
 import org.wsproxy.config.Params;
 import org.wsproxy.config.PoolConfig;
 
@@ -33,7 +34,12 @@ public class PoolTest
         List<BackendConfig> backends = new ArrayList<>();
         for (String name : names)
             backends.add(BackendConfig.of(URI.create("http://" + name + ":80")));
-        return new Pool("u", backends, LoadBalancer.roundRobin(), backoff);
+        return new Pool("u", backends, LoadBalancer.roundRobin(), new PassiveHealthConfig(1, backoff, backoff.plusHours(1)));
+    }
+
+    static PassiveHealthConfig passive(Duration failTimeout)
+    {
+        return new PassiveHealthConfig(1, failTimeout, failTimeout.plusHours(1));
     }
 
     static List<BackendConfig> parse(String backends)
@@ -62,7 +68,6 @@ public class PoolTest
     {
         Pool upstream = upstream(LONG, "a", "b", "c");
         assertEquals(List.of("a", "b", "c", "a", "b", "c", "a"), select(upstream, 7, List.of()));
-        assertEquals(3, upstream.maxAttempts());
     }
 
     @Test
@@ -84,15 +89,21 @@ public class PoolTest
     }
 
     @Test
-    public void successEndsTheSkip()
+    public void successEndsTheRunOfFailuresButNotAnEjection()
     {
-        Pool upstream = upstream(LONG, "a", "b");
-        Endpoint b = endpoint(upstream, "b");
-        upstream.reportFailure(b);
-        assertEquals(List.of("a", "a"), select(upstream, 2, List.of()));
-        upstream.reportSuccess(b);
-        assertEquals(List.of("a", "b", "a", "b"), select(upstream, 4, List.of()));
-        assertEquals(1, b.failures());
+        Pool pool = new Pool("p", parse("http://a:80, http://b:80"), LoadBalancer.roundRobin(), new PassiveHealthConfig(2, LONG, LONG));
+        Endpoint b = endpoint(pool, "b");
+        pool.reportFailure(b);
+        pool.reportSuccess(b);
+        pool.reportFailure(b);
+        // Two failures, but not in a row: b stays in.
+        assertEquals(List.of("a", "b", "a", "b"), select(pool, 4, List.of()));
+        pool.reportFailure(b);
+        assertEquals(List.of("a", "a"), select(pool, 2, List.of()));
+        // A late success (a session that began before) does not cut the ejection short.
+        pool.reportSuccess(b);
+        assertEquals(List.of("a", "a"), select(pool, 2, List.of()));
+        assertEquals(3, b.failures());
     }
 
     @Test
@@ -105,16 +116,17 @@ public class PoolTest
     }
 
     @Test
-    public void whenAllFailedSelectionFallsBackToTheNextInTurn()
+    public void whenAllFailedNothingIsEligibleAndRetryAfterSaysWhenTheFirstComesBack()
     {
         Pool upstream = upstream(LONG, "a", "b", "c");
         for (Endpoint endpoint : upstream.endpoints())
             upstream.reportFailure(endpoint);
-        assertEquals(List.of("a", "b", "c", "a"), select(upstream, 4, List.of()));
+        assertEquals(java.util.Arrays.asList(null, null), select(upstream, 2, List.of()));
+        assertEquals(Duration.ofHours(1), upstream.retryAfter());
     }
 
     @Test
-    public void availableEndpointIsPreferredOverAFallback()
+    public void availableEndpointIsTheOnlyChoice()
     {
         Pool upstream = upstream(LONG, "a", "b", "c");
         upstream.reportFailure(endpoint(upstream, "a"));
@@ -131,14 +143,14 @@ public class PoolTest
     }
 
     @Test
-    public void excludedEndpointIsNotAFallback()
+    public void failedEndpointIsNotAFallback()
     {
         Pool upstream = upstream(LONG, "a", "b");
         Endpoint a = endpoint(upstream, "a");
         Endpoint b = endpoint(upstream, "b");
         upstream.reportFailure(b);
-        // b failed but is the only one not excluded: selected as the fallback.
-        assertEquals(List.of("b", "b"), select(upstream, 2, List.of(a)));
+        // b is ejected and a was tried: nothing is eligible, which the caller answers with 503.
+        assertEquals(java.util.Arrays.asList(null, null), select(upstream, 2, List.of(a)));
     }
 
     @Test
@@ -156,7 +168,7 @@ public class PoolTest
         // The WebSocket side's retry loop: select excluding what was tried, at most maxAttempts times.
         Pool upstream = upstream(LONG, "a", "b", "c");
         List<Endpoint> tried = new ArrayList<>();
-        for (int i = 0; i < upstream.maxAttempts(); i++)
+        for (int i = 0; i < 3; i++)
         {
             Endpoint endpoint = upstream.pick(RequestKey.NONE, tried);
             upstream.reportFailure(endpoint);
@@ -168,11 +180,10 @@ public class PoolTest
     }
 
     @Test
-    public void poolsAreBuiltFromTheConfigWithTheNginxBackoff()
+    public void poolsAreBuiltFromTheConfig()
     {
-        Pools pools = new Pools(List.of(new PoolConfig("ws", parse("http://a:80, http://b:80"))));
+        Pools pools = new Pools(List.of(new PoolConfig("ws", parse("http://a:80, http://b:80"), org.wsproxy.config.BalancerConfig.ROUND_ROBIN, passive(LONG))));
         assertEquals(2, pools.get("ws").endpoints().size());
-        assertEquals(Duration.ofSeconds(10), Pools.FAILURE_BACKOFF);
         assertThrows(IllegalArgumentException.class, () -> pools.get("nope"));
     }
 
@@ -180,14 +191,14 @@ public class PoolTest
     public void smoothWeightedRoundRobinInterleaves()
     {
         // nginx's example: weights 5, 1, 1 give a a b a c a a, not five a's in a row.
-        Pool pool = new Pool("p", parse("http://a:80 weight=5, http://b:80, http://c:80"), LoadBalancer.roundRobin(), LONG);
+        Pool pool = new Pool("p", parse("http://a:80 weight=5, http://b:80, http://c:80"), LoadBalancer.roundRobin(), passive(LONG));
         assertEquals(List.of("a", "a", "b", "a", "c", "a", "a"), select(pool, 7, List.of()));
     }
 
     @Test
     public void weightedRoundRobinFollowsTheWeightsWithinOne()
     {
-        Pool pool = new Pool("p", parse("http://a:80 weight=3, http://b:80 weight=2, http://c:80"), LoadBalancer.roundRobin(), LONG);
+        Pool pool = new Pool("p", parse("http://a:80 weight=3, http://b:80 weight=2, http://c:80"), LoadBalancer.roundRobin(), passive(LONG));
         Map<String, Integer> counts = new HashMap<>();
         for (int n = 1; n <= 120; n++)
         {
@@ -205,7 +216,7 @@ public class PoolTest
     @Test
     public void backupsServeOnlyWhenNoPrimaryIsEligible()
     {
-        Pool pool = new Pool("p", parse("http://a:80, http://b:80, http://spare:80 backup"), LoadBalancer.roundRobin(), LONG);
+        Pool pool = new Pool("p", parse("http://a:80, http://b:80, http://spare:80 backup"), LoadBalancer.roundRobin(), passive(LONG));
         assertEquals(List.of("a", "b", "a", "b"), select(pool, 4, List.of()));
         // Primaries merely tried by this request do not bring in the backup while another primary is left.
         assertEquals(List.of("b"), select(pool, 1, List.of(endpoint(pool, "a"))));
@@ -218,15 +229,15 @@ public class PoolTest
     @Test
     public void drainedEndpointTakesNoNewSessions()
     {
-        Pool pool = new Pool("p", parse("http://a:80, http://b:80 drain, http://c:80"), LoadBalancer.roundRobin(), LONG);
+        Pool pool = new Pool("p", parse("http://a:80, http://b:80 drain, http://c:80"), LoadBalancer.roundRobin(), passive(LONG));
         assertEquals(List.of("a", "c", "a", "c"), select(pool, 4, List.of()));
-        assertNull(new Pool("p", parse("http://a:80 drain"), LoadBalancer.roundRobin(), LONG).pick(RequestKey.NONE, List.of()));
+        assertNull(new Pool("p", parse("http://a:80 drain"), LoadBalancer.roundRobin(), passive(LONG)).pick(RequestKey.NONE, List.of()));
     }
 
     @Test
     public void updateKeepsEndpointsAndTheirCountersAndSwapsTheSnapshot()
     {
-        Pool pool = new Pool("p", parse("http://a:80, http://b:80"), LoadBalancer.roundRobin(), LONG);
+        Pool pool = new Pool("p", parse("http://a:80, http://b:80"), LoadBalancer.roundRobin(), passive(LONG));
         Endpoint a = endpoint(pool, "a");
         Endpoint b = endpoint(pool, "b");
         Lease session = a.lease(true);
