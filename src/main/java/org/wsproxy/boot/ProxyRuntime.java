@@ -1,7 +1,16 @@
 package org.wsproxy.boot;
 
 import jakarta.servlet.ServletContext;
+import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.wsproxy.config.HealthCheckConfig;
+import org.wsproxy.config.PoolConfig;
+import org.wsproxy.upstream.HealthChecker;
+import org.wsproxy.upstream.HttpProbe;
+import org.wsproxy.upstream.Pool;
+import org.wsproxy.upstream.Probe;
 import org.wsproxy.config.ProxyConfig;
 import org.wsproxy.forward.ForwardingPolicy;
 import org.wsproxy.route.Router;
@@ -31,6 +40,47 @@ public class ProxyRuntime extends ContainerLifeCycle
         addBean(router);
         addBean(pools);
         addBean(webSocketProxy, true);
+        addHealthChecks(config);
+    }
+
+    /**
+     * One HealthChecker bean per pool that has active checks, sharing one scheduler and, for HTTP probes,
+     * one HTTP client; and the shutdown of live sessions on a down mark where the pool asks for it.
+     */
+    private void addHealthChecks(ProxyConfig config)
+    {
+        Scheduler scheduler = null;
+        HttpClient probeClient = null;
+        for (PoolConfig poolConfig : config.pools())
+        {
+            Pool pool = pools.get(poolConfig.name());
+            if (poolConfig.shutdownSessionsOnDown())
+                pool.onDown(webSocketProxy::shutdownSessions);
+            HealthCheckConfig check = poolConfig.healthCheck();
+            if (!check.enabled())
+                continue;
+            if (scheduler == null)
+            {
+                scheduler = new ScheduledExecutorScheduler("wsproxy-health", true);
+                addBean(scheduler, true);
+            }
+            Probe probe;
+            if (check.kind() == HealthCheckConfig.Kind.HTTP)
+            {
+                if (probeClient == null)
+                {
+                    probeClient = new HttpClient();
+                    probeClient.setFollowRedirects(false);
+                    probeClient.setUserAgentField(null);
+                    probeClient.setName("wsproxy-health");
+                    addBean(probeClient, true);
+                }
+                probe = new HttpProbe(probeClient, check);
+            }
+            else
+                probe = webSocketProxy.probe(check);
+            addBean(new HealthChecker(pool, check, probe, scheduler), true);
+        }
     }
 
     public ProxyConfig config()

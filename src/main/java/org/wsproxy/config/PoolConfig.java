@@ -9,8 +9,11 @@ import java.util.List;
  * @param backends the backends, in configured order
  * @param balancer how a backend is chosen for a new session or request
  * @param passive when failed connects and handshakes eject a backend, and for how long
+ * @param healthCheck the active health check, possibly {@link HealthCheckConfig.Kind#NONE}
+ * @param shutdownSessionsOnDown close the live WebSocket sessions of a backend that health checks mark down
  */
-public record PoolConfig(String name, List<BackendConfig> backends, BalancerConfig balancer, PassiveHealthConfig passive)
+public record PoolConfig(String name, List<BackendConfig> backends, BalancerConfig balancer, PassiveHealthConfig passive,
+                         HealthCheckConfig healthCheck, boolean shutdownSessionsOnDown)
 {
 
     public PoolConfig

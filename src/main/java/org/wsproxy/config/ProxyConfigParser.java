@@ -53,6 +53,15 @@ public final class ProxyConfigParser
         defaults.put(pool("<pool>", "maxFails"), "1");
         defaults.put(pool("<pool>", "failTimeout"), "10s");
         defaults.put(pool("<pool>", "maxEjection"), "5m");
+        // HAProxy's check defaults are inter 2s, rise 2, fall 3; probing every 5 s is gentler on many backends.
+        defaults.put(pool("<pool>", "healthCheck"), "none");
+        defaults.put(pool("<pool>", "healthCheckPath"), "/");
+        defaults.put(pool("<pool>", "healthCheckStatus"), "200-399");
+        defaults.put(pool("<pool>", "healthCheckInterval"), "5s");
+        defaults.put(pool("<pool>", "healthCheckTimeout"), "2s");
+        defaults.put(pool("<pool>", "healthCheckRise"), "2");
+        defaults.put(pool("<pool>", "healthCheckFall"), "3");
+        defaults.put(pool("<pool>", "shutdownSessionsOnDown"), "false");
         defaults.put(MAX_ATTEMPTS, "3");
         defaults.put(RETRY_TIMEOUT, "15s");
         defaults.put(route("<name>", "maxAttempts"), MAX_ATTEMPTS);
@@ -152,7 +161,44 @@ public final class ProxyConfigParser
         BalancerConfig balancer = BalancerConfig.parse(balancerText);
         if (balancer == null)
             throw new ConfigException(balancerParam, balancerText, BalancerConfig.EXPECTED);
-        return new PoolConfig(name, backends, balancer, parsePassive(params, name));
+        boolean shutdown = params.bool(pool(name, "shutdownSessionsOnDown"), Boolean.parseBoolean(DEFAULTS.get(pool("<pool>", "shutdownSessionsOnDown"))));
+        return new PoolConfig(name, backends, balancer, parsePassive(params, name), parseHealthCheck(params, name), shutdown);
+    }
+
+    private static HealthCheckConfig parseHealthCheck(Params params, String name)
+    {
+        Params source = name.startsWith(ROUTE_POOL_PREFIX) ? new Params(Map.of(), PREFIX) : params;
+        String kindParam = pool(name, "healthCheck");
+        String kindText = source.string(kindParam, DEFAULTS.get(pool("<pool>", "healthCheck")));
+        HealthCheckConfig.Kind kind = switch (kindText.toLowerCase(java.util.Locale.ROOT))
+        {
+            case "none", "off" -> HealthCheckConfig.Kind.NONE;
+            case "http" -> HealthCheckConfig.Kind.HTTP;
+            case "websocket", "ws" -> HealthCheckConfig.Kind.WEBSOCKET;
+            default -> throw new ConfigException(kindParam, kindText, "none, http or websocket");
+        };
+        String pathParam = pool(name, "healthCheckPath");
+        String path = source.string(pathParam, DEFAULTS.get(pool("<pool>", "healthCheckPath")));
+        if (!path.startsWith("/") || path.contains("#") || path.contains(" "))
+            throw new ConfigException(pathParam, path, "a path starting with '/', e.g. /health (a query is allowed)");
+        String statusParam = pool(name, "healthCheckStatus");
+        String statusText = source.string(statusParam, DEFAULTS.get(pool("<pool>", "healthCheckStatus")));
+        java.util.regex.Matcher m = Pattern.compile("([1-5][0-9][0-9])(?:-([1-5][0-9][0-9]))?").matcher(statusText);
+        if (!m.matches() || (m.group(2) != null && Integer.parseInt(m.group(2)) < Integer.parseInt(m.group(1))))
+            throw new ConfigException(statusParam, statusText, "an HTTP status or a range of them, e.g. 200 or 200-399");
+        int minStatus = Integer.parseInt(m.group(1));
+        int maxStatus = m.group(2) == null ? minStatus : Integer.parseInt(m.group(2));
+        String intervalParam = pool(name, "healthCheckInterval");
+        Duration interval = source.duration(intervalParam, Units.duration(DEFAULTS.get(pool("<pool>", "healthCheckInterval"))));
+        if (interval.toMillis() < 10)
+            throw new ConfigException(intervalParam, source.string(intervalParam, ""), "a duration of at least 10ms");
+        String timeoutParam = pool(name, "healthCheckTimeout");
+        Duration timeout = source.duration(timeoutParam, Units.duration(DEFAULTS.get(pool("<pool>", "healthCheckTimeout"))));
+        if (timeout.isZero())
+            throw new ConfigException(timeoutParam, source.string(timeoutParam, ""), "a duration greater than 0");
+        int rise = source.positiveInt(pool(name, "healthCheckRise"), Integer.parseInt(DEFAULTS.get(pool("<pool>", "healthCheckRise"))));
+        int fall = source.positiveInt(pool(name, "healthCheckFall"), Integer.parseInt(DEFAULTS.get(pool("<pool>", "healthCheckFall"))));
+        return new HealthCheckConfig(kind, path, minStatus, maxStatus, interval, timeout, rise, fall);
     }
 
     private static PassiveHealthConfig parsePassive(Params params, String name)
@@ -185,7 +231,8 @@ public final class ProxyConfigParser
             if (!params.has(backendsParam) && !poolNames.isEmpty())
                 throw new ConfigException(poolParam, "", "the name of a pool from " + POOLS + " (" + String.join(", ", poolNames) + "), or " + backendsParam);
             pool = ROUTE_POOL_PREFIX + name;
-            pools.add(new PoolConfig(pool, params.backends(backendsParam), BalancerConfig.ROUND_ROBIN, parsePassive(params, pool)));
+            pools.add(new PoolConfig(pool, params.backends(backendsParam), BalancerConfig.ROUND_ROBIN, parsePassive(params, pool),
+                parseHealthCheck(params, pool), false));
         }
         else if (!poolNames.contains(pool))
             throw new ConfigException(poolParam, pool, "the name of a pool from " + POOLS + (poolNames.isEmpty() ? " (which lists none)" : " (" + String.join(", ", poolNames) + ")"));

@@ -7,10 +7,14 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import org.eclipse.jetty.util.thread.AutoLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.wsproxy.config.BackendConfig;
 import org.wsproxy.config.PassiveHealthConfig;
 
@@ -22,12 +26,15 @@ import org.wsproxy.config.PassiveHealthConfig;
  */
 public final class Pool
 {
+    private static final Logger LOG = LoggerFactory.getLogger(Pool.class);
+
     private final String name;
     private final LoadBalancer balancer;
     private final PassiveHealthConfig passive;
     private final OutlierDetector outliers;
     private final AutoLock updates = new AutoLock();
     private final AtomicReference<Snapshot> snapshot = new AtomicReference<>();
+    private final List<Consumer<Endpoint>> downListeners = new CopyOnWriteArrayList<>();
 
     public Pool(String name, List<BackendConfig> backends, LoadBalancer balancer, PassiveHealthConfig passive)
     {
@@ -109,6 +116,37 @@ public final class Pool
     public void reportSuccess(Endpoint endpoint)
     {
         outliers.success(endpoint);
+    }
+
+    /** Active health: the endpoint takes no new sessions until {@link #markUp}; listeners hear of it. */
+    public void markDown(Endpoint endpoint, String why)
+    {
+        endpoint.setUp(false);
+        LOG.info("pool {}: {} marked down: {}", name, endpoint, why);
+        for (Consumer<Endpoint> listener : downListeners)
+        {
+            try
+            {
+                listener.accept(endpoint);
+            }
+            catch (Throwable x)
+            {
+                LOG.warn("pool {}: a listener failed on {} down", name, endpoint, x);
+            }
+        }
+    }
+
+    /** Active health: the endpoint takes new sessions again (unless ejected or draining). */
+    public void markUp(Endpoint endpoint, String why)
+    {
+        endpoint.setUp(true);
+        LOG.info("pool {}: {} marked up: {}", name, endpoint, why);
+    }
+
+    /** Called with each endpoint that active health checks mark down, on the checker's thread. */
+    public void onDown(Consumer<Endpoint> listener)
+    {
+        downListeners.add(listener);
     }
 
     /**

@@ -208,6 +208,32 @@ public class WebSocketProxy extends ContainerLifeCycle
             ACCESS.info(relay.summary());
     }
 
+    /** A health probe doing a WebSocket handshake with this component's client. */
+    public org.wsproxy.upstream.Probe probe(org.wsproxy.config.HealthCheckConfig config)
+    {
+        return new WebSocketProbe(client, config);
+    }
+
+    /**
+     * Closes the live sessions of an endpoint that was marked down (HAProxy's on-marked-down
+     * shutdown-sessions): both hops get 1001, so clients reconnect through the proxy to a healthy backend.
+     */
+    public int shutdownSessions(Endpoint endpoint)
+    {
+        int closed = 0;
+        for (Map.Entry<Relay, Lease> entry : relays.entrySet())
+        {
+            if (entry.getValue().endpoint() == endpoint)
+            {
+                entry.getKey().shutdown("Going Away: backend marked down");
+                closed++;
+            }
+        }
+        if (closed > 0)
+            LOG.info("closed {} live session(s) of {}, marked down", closed, endpoint);
+        return closed;
+    }
+
     /** The relays with at least one hop still open. */
     public Set<Relay> relays()
     {

@@ -535,6 +535,73 @@ public class ProxyConfigParserTest
     }
 
     @Test
+    public void healthChecksAreOffByDefaultAndParsedWhenAsked()
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.pools", "p");
+        raw.put("wsproxy.pool.p.backends", "http://127.0.0.1:8082");
+        PoolConfig defaults = parse(raw).pool("p");
+        assertEquals(new HealthCheckConfig(HealthCheckConfig.Kind.NONE, "/", 200, 399, Duration.ofSeconds(5), Duration.ofSeconds(2), 2, 3),
+            defaults.healthCheck());
+        assertFalse(defaults.shutdownSessionsOnDown());
+        assertEquals(new PassiveHealthConfig(1, Duration.ofSeconds(10), Duration.ofMinutes(5)), defaults.passive());
+        assertEquals(defaults.healthCheck(), parse(raw).pool("route:main").healthCheck());
+
+        raw.put("wsproxy.pool.p.healthCheck", "websocket");
+        raw.put("wsproxy.pool.p.healthCheckPath", "/ws/health?probe=1");
+        raw.put("wsproxy.pool.p.healthCheckStatus", "204");
+        raw.put("wsproxy.pool.p.healthCheckInterval", "1s");
+        raw.put("wsproxy.pool.p.healthCheckTimeout", "500ms");
+        raw.put("wsproxy.pool.p.healthCheckRise", "1");
+        raw.put("wsproxy.pool.p.healthCheckFall", "5");
+        raw.put("wsproxy.pool.p.shutdownSessionsOnDown", "true");
+        raw.put("wsproxy.pool.p.maxFails", "3");
+        raw.put("wsproxy.pool.p.failTimeout", "2s");
+        raw.put("wsproxy.pool.p.maxEjection", "1m");
+        PoolConfig pool = parse(raw).pool("p");
+        assertEquals(new HealthCheckConfig(HealthCheckConfig.Kind.WEBSOCKET, "/ws/health?probe=1", 204, 204, Duration.ofSeconds(1), Duration.ofMillis(500), 1, 5),
+            pool.healthCheck());
+        assertTrue(pool.shutdownSessionsOnDown());
+        assertEquals(new PassiveHealthConfig(3, Duration.ofSeconds(2), Duration.ofMinutes(1)), pool.passive());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "healthCheck, tcp",
+        "healthCheckPath, health",
+        "healthCheckStatus, 2xx",
+        "healthCheckStatus, 399-200",
+        "healthCheckInterval, 5ms",
+        "healthCheckTimeout, 0s",
+        "healthCheckRise, 0",
+        "healthCheckFall, -1",
+        "shutdownSessionsOnDown, sometimes",
+        "maxFails, 0",
+        "failTimeout, 10",
+        "maxEjection, 1s"
+    })
+    public void badHealthParametersAreRefused(String key, String value)
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.pools", "p");
+        raw.put("wsproxy.pool.p.backends", "http://127.0.0.1:8082");
+        raw.put("wsproxy.pool.p." + key, value);
+        assertRefused(raw, "wsproxy.pool.p." + key, value);
+    }
+
+    @Test
+    public void retriesInheritTheGlobalSettings()
+    {
+        Map<String, String> raw = minimal();
+        assertEquals(new RetryConfig(3, Duration.ofSeconds(15)), route(parse(raw), "main").retry());
+        raw.put("wsproxy.maxAttempts", "5");
+        raw.put("wsproxy.route.main.retryTimeout", "2s");
+        assertEquals(new RetryConfig(5, Duration.ofSeconds(2)), route(parse(raw), "main").retry());
+        raw.put("wsproxy.route.main.maxAttempts", "0");
+        assertRefused(raw, "wsproxy.route.main.maxAttempts", "0");
+    }
+
+    @Test
     public void unknownServletInitParamIsRefused()
     {
         ConfigException x = assertThrows(ConfigException.class,

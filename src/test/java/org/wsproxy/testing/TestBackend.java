@@ -38,6 +38,9 @@ public class TestBackend
     public final BlockingQueue<String> closes = new LinkedBlockingQueue<>();
     public final BlockingQueue<String> pings = new LinkedBlockingQueue<>();
     public final AtomicLong floodSent = new AtomicLong();
+    /** What GET /health answers; tests flip it to make active health checks fail or pass. */
+    public volatile int healthStatus = 200;
+    public final AtomicLong healthProbes = new AtomicLong();
     private final String name;
     private Server server;
     private ServerConnector connector;
@@ -282,6 +285,14 @@ public class TestBackend
         public boolean handle(Request request, Response response, Callback callback) throws Exception
         {
             String path = request.getHttpURI().getPath();
+            if (path.equals("/health"))
+            {
+                healthProbes.incrementAndGet();
+                response.setStatus(healthStatus);
+                response.getHeaders().put("X-Backend", name);
+                Content.Sink.write(response, true, "health " + healthStatus + "\n", callback);
+                return true;
+            }
             if (path.startsWith("/http/stream"))
             {
                 int n = Integer.parseInt(param(request, "n", "3"));
