@@ -34,7 +34,7 @@ public class ProxyRuntime extends ContainerLifeCycle
     {
         this.config = config;
         this.router = new Router(config.routes());
-        this.pools = new Pools(config.pools());
+        this.pools = new Pools(config.pools(), stickySecret(config));
         this.forwarding = new ForwardingPolicy(config);
         this.webSocketProxy = new WebSocketProxy(pools, forwarding, config.maxFrameSize());
         addBean(router);
@@ -81,6 +81,16 @@ public class ProxyRuntime extends ContainerLifeCycle
                 probe = webSocketProxy.probe(check);
             addBean(new HealthChecker(pool, check, probe, scheduler), true);
         }
+    }
+
+    /** The configured secret, or 32 random bytes: then cookies are valid only for this instance until it restarts. */
+    private static byte[] stickySecret(ProxyConfig config)
+    {
+        if (!config.stickySecret().isEmpty())
+            return config.stickySecret().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] secret = new byte[32];
+        new java.security.SecureRandom().nextBytes(secret);
+        return secret;
     }
 
     public ProxyConfig config()

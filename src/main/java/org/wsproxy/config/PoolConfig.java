@@ -11,9 +11,10 @@ import java.util.List;
  * @param passive when failed connects and handshakes eject a backend, and for how long
  * @param healthCheck the active health check, possibly {@link HealthCheckConfig.Kind#NONE}
  * @param shutdownSessionsOnDown close the live WebSocket sessions of a backend that health checks mark down
+ * @param stickyCookie the name of the cookie that keeps a client on its backend, or "" for none
  */
 public record PoolConfig(String name, List<BackendConfig> backends, BalancerConfig balancer, PassiveHealthConfig passive,
-                         HealthCheckConfig healthCheck, boolean shutdownSessionsOnDown)
+                         HealthCheckConfig healthCheck, boolean shutdownSessionsOnDown, String stickyCookie)
 {
 
     public PoolConfig

@@ -14,8 +14,10 @@ import java.util.List;
  * Forwarded headers are kept and appended to; from anyone else those headers are replaced
  * @param maxFrameSize largest WebSocket frame payload read in one piece; larger frames are relayed in
  * pieces of this size, so it bounds memory per frame, not message size
+ * @param stickySecret the key of sticky cookies' HMAC, or "" to make one at start-up
  */
-public record ProxyConfig(List<RouteConfig> routes, List<PoolConfig> pools, boolean preserveHost, List<String> trustedProxies, long maxFrameSize)
+public record ProxyConfig(List<RouteConfig> routes, List<PoolConfig> pools, boolean preserveHost, List<String> trustedProxies, long maxFrameSize,
+                          String stickySecret)
 {
     public ProxyConfig
     {

@@ -29,6 +29,7 @@ public final class ProxyConfigParser
     public static final String MAX_CONNECTIONS_PER_BACKEND = "maxConnectionsPerBackend";
     public static final String POOLS = "wsproxy.pools";
     public static final String MAX_ATTEMPTS = "wsproxy.maxAttempts";
+    public static final String STICKY_SECRET = "wsproxy.stickySecret";
     public static final String RETRY_TIMEOUT = "wsproxy.retryTimeout";
     /** The name of the pool made of route {@code name}'s own {@code backends}; ':' keeps it apart from named pools. */
     public static final String ROUTE_POOL_PREFIX = "route:";
@@ -62,6 +63,8 @@ public final class ProxyConfigParser
         defaults.put(pool("<pool>", "healthCheckRise"), "2");
         defaults.put(pool("<pool>", "healthCheckFall"), "3");
         defaults.put(pool("<pool>", "shutdownSessionsOnDown"), "false");
+        defaults.put(pool("<pool>", "stickyCookie"), "");
+        defaults.put(STICKY_SECRET, "");
         defaults.put(MAX_ATTEMPTS, "3");
         defaults.put(RETRY_TIMEOUT, "15s");
         defaults.put(route("<name>", "maxAttempts"), MAX_ATTEMPTS);
@@ -149,8 +152,11 @@ public final class ProxyConfigParser
                 throw new ConfigException(route(name, "path"), route.pathPrefix(), "a path no other route has");
             routes.add(route);
         }
+        String secret = params.string(STICKY_SECRET, DEFAULTS.get(STICKY_SECRET));
+        if (!secret.isEmpty() && secret.length() < 16)
+            throw new ConfigException(STICKY_SECRET, "(hidden)", "at least 16 characters, or nothing to make a random one at start-up");
         params.rejectUnknown();
-        return new ProxyConfig(routes, pools, preserveHost, trustedProxies, maxFrameSize);
+        return new ProxyConfig(routes, pools, preserveHost, trustedProxies, maxFrameSize, secret);
     }
 
     private static PoolConfig parsePool(Params params, String name)
@@ -162,7 +168,11 @@ public final class ProxyConfigParser
         if (balancer == null)
             throw new ConfigException(balancerParam, balancerText, BalancerConfig.EXPECTED);
         boolean shutdown = params.bool(pool(name, "shutdownSessionsOnDown"), Boolean.parseBoolean(DEFAULTS.get(pool("<pool>", "shutdownSessionsOnDown"))));
-        return new PoolConfig(name, backends, balancer, parsePassive(params, name), parseHealthCheck(params, name), shutdown);
+        String stickyParam = pool(name, "stickyCookie");
+        String sticky = params.string(stickyParam, DEFAULTS.get(pool("<pool>", "stickyCookie")));
+        if (!sticky.isEmpty() && !sticky.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+"))
+            throw new ConfigException(stickyParam, sticky, "a cookie name (letters, digits and !#$%&'*+.^_`|~-), or nothing for no sticky cookie");
+        return new PoolConfig(name, backends, balancer, parsePassive(params, name), parseHealthCheck(params, name), shutdown, sticky);
     }
 
     private static HealthCheckConfig parseHealthCheck(Params params, String name)
@@ -232,7 +242,7 @@ public final class ProxyConfigParser
                 throw new ConfigException(poolParam, "", "the name of a pool from " + POOLS + " (" + String.join(", ", poolNames) + "), or " + backendsParam);
             pool = ROUTE_POOL_PREFIX + name;
             pools.add(new PoolConfig(pool, params.backends(backendsParam), BalancerConfig.ROUND_ROBIN, parsePassive(params, pool),
-                parseHealthCheck(params, pool), false));
+                parseHealthCheck(params, pool), false, ""));
         }
         else if (!poolNames.contains(pool))
             throw new ConfigException(poolParam, pool, "the name of a pool from " + POOLS + (poolNames.isEmpty() ? " (which lists none)" : " (" + String.join(", ", poolNames) + ")"));

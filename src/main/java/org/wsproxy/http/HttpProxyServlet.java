@@ -176,6 +176,10 @@ public class HttpProxyServlet extends AsyncProxyServlet
         // the client only when the buffer fills or the backend ends it (AsyncProxyServlet never flushes).
         response.setBufferSize(1);
         super.onServerResponseHeaders(request, response, serverResponse);
+        String setCookie = pools.get(route.pool()).stickyCookie(RequestKeys.of(request), attempts(request).lease.endpoint(),
+            request.getContextPath().isEmpty() ? "/" : request.getContextPath(), request.isSecure());
+        if (setCookie != null)
+            response.addHeader("Set-Cookie", setCookie);
     }
 
     @Override

@@ -14,6 +14,7 @@ public final class Endpoint
 {
     private final URI uri;
     private final String key;
+    private final String stickyId;
     private final AtomicInteger sessions = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicLong served = new AtomicLong();
@@ -30,6 +31,7 @@ public final class Endpoint
     {
         this.uri = uri;
         this.key = uri.toString();
+        this.stickyId = StickyCookie.id(key);
     }
 
     public URI uri()
@@ -41,6 +43,12 @@ public final class Endpoint
     public String key()
     {
         return key;
+    }
+
+    /** The opaque id naming this endpoint in sticky cookies. */
+    String stickyId()
+    {
+        return stickyId;
     }
 
     /** Live WebSocket sessions, counting handshakes in progress. */

@@ -32,13 +32,21 @@ public final class Pool
     private final LoadBalancer balancer;
     private final PassiveHealthConfig passive;
     private final OutlierDetector outliers;
+    private final StickyCookie sticky;
     private final AutoLock updates = new AutoLock();
     private final AtomicReference<Snapshot> snapshot = new AtomicReference<>();
     private final List<Consumer<Endpoint>> downListeners = new CopyOnWriteArrayList<>();
 
     public Pool(String name, List<BackendConfig> backends, LoadBalancer balancer, PassiveHealthConfig passive)
     {
+        this(name, backends, balancer, passive, null);
+    }
+
+    /** @param sticky the pool's sticky cookie, or null for none */
+    public Pool(String name, List<BackendConfig> backends, LoadBalancer balancer, PassiveHealthConfig passive, StickyCookie sticky)
+    {
         this.name = name;
+        this.sticky = sticky;
         this.balancer = balancer;
         this.passive = passive;
         this.outliers = new OutlierDetector(name, passive);
@@ -103,7 +111,29 @@ public final class Pool
     {
         Snapshot current = snapshot.get();
         long now = System.nanoTime();
+        if (sticky != null)
+        {
+            // A valid cookie wins over balancing, even for a draining backend (its sessions are meant to finish
+            // there); not for one that is unhealthy or was already tried: then it is balanced, and re-stuck.
+            String value = key.cookie(sticky.name());
+            Member member = value == null ? null : sticky.find(current, value);
+            if (member != null && !tried.contains(member.endpoint()) && member.endpoint().isHealthy(now))
+                return member.endpoint();
+        }
         return current.select(key, m -> !m.drain() && !tried.contains(m.endpoint()) && m.endpoint().isHealthy(now));
+    }
+
+    /**
+     * @return the Set-Cookie header value that sticks the client to {@code chosen}, or null when the pool has
+     * no sticky cookie or the request already carries the right one
+     */
+    public String stickyCookie(RequestKey key, Endpoint chosen, String path, boolean secure)
+    {
+        if (sticky == null)
+            return null;
+        if (sticky.value(chosen).equals(key.cookie(sticky.name())))
+            return null;
+        return sticky.setCookie(chosen, path, secure);
     }
 
     /** The data path reports a failed connect or handshake (refused, reset, timed out, 502-504): passive health decides. */

@@ -14,11 +14,15 @@ public final class Pools
 {
     private final Map<String, Pool> byName;
 
-    public Pools(Iterable<PoolConfig> pools)
+    /** @param stickySecret the key of the sticky cookies' HMAC */
+    public Pools(Iterable<PoolConfig> pools, byte[] stickySecret)
     {
         Map<String, Pool> map = new LinkedHashMap<>();
         for (PoolConfig pool : pools)
-            map.put(pool.name(), new Pool(pool.name(), pool.backends(), LoadBalancer.of(pool.balancer()), pool.passive()));
+        {
+            StickyCookie sticky = pool.stickyCookie().isEmpty() ? null : new StickyCookie(pool.stickyCookie(), pool.name(), stickySecret);
+            map.put(pool.name(), new Pool(pool.name(), pool.backends(), LoadBalancer.of(pool.balancer()), pool.passive(), sticky));
+        }
         this.byName = Collections.unmodifiableMap(map);
     }
 

@@ -75,14 +75,16 @@ public class WebSocketProxy extends ContainerLifeCycle
      * Opens the backend hop for a client's upgrade on {@code route}, trying the next endpoint when one
      * cannot be reached. The returned relay's backend hop is open but not yet reading.
      */
-    CompletableFuture<Relay> connect(Route route, HttpServletRequest request, String pathInContext)
+    CompletableFuture<BackendHop> connect(Route route, HttpServletRequest request, String pathInContext)
     {
-        CompletableFuture<Relay> result = new CompletableFuture<>();
+        CompletableFuture<BackendHop> result = new CompletableFuture<>();
         Map<String, List<String>> headers = new LinkedHashMap<>();
         forwarding.forEachHeader(request, (name, value) -> headers.computeIfAbsent(name, k -> new ArrayList<>()).add(value));
         List<String> subProtocols = UpgradeRequests.subProtocols(request);
         Pool pool = pools.get(route.pool());
-        Attempts attempts = new Attempts(route, pool, RequestKeys.of(request), pathInContext, request.getQueryString(), headers, subProtocols, result);
+        String cookiePath = request.getContextPath().isEmpty() ? "/" : request.getContextPath();
+        Attempts attempts = new Attempts(route, pool, RequestKeys.of(request), pathInContext, request.getQueryString(), headers, subProtocols,
+            cookiePath, request.isSecure(), result);
         attempts.next(null);
         return result;
     }
@@ -101,13 +103,17 @@ public class WebSocketProxy extends ContainerLifeCycle
         private final String query;
         private final Map<String, List<String>> headers;
         private final List<String> subProtocols;
-        private final CompletableFuture<Relay> result;
+        private final String cookiePath;
+        private final boolean secure;
+        private final CompletableFuture<BackendHop> result;
         private final List<Endpoint> tried = new ArrayList<>();
         private final long deadline;
 
         private Attempts(Route route, Pool pool, RequestKey key, String path, String query, Map<String, List<String>> headers,
-                         List<String> subProtocols, CompletableFuture<Relay> result)
+                         List<String> subProtocols, String cookiePath, boolean secure, CompletableFuture<BackendHop> result)
         {
+            this.cookiePath = cookiePath;
+            this.secure = secure;
             this.route = route;
             this.pool = pool;
             this.key = key;
@@ -165,7 +171,7 @@ public class WebSocketProxy extends ContainerLifeCycle
                         pool.reportSuccess(endpoint);
                         relays.put(relay, lease);
                         relaysOpened.incrementAndGet();
-                        if (!result.complete(relay))
+                        if (!result.complete(new BackendHop(relay, pool.stickyCookie(key, endpoint, cookiePath, secure))))
                             relay.abandon("client left during the backend handshake");
                         return;
                     }

@@ -602,6 +602,27 @@ public class ProxyConfigParserTest
     }
 
     @Test
+    public void stickyCookieAndSecretAreParsed()
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.pools", "p");
+        raw.put("wsproxy.pool.p.backends", "http://127.0.0.1:8082");
+        assertEquals("", parse(raw).pool("p").stickyCookie());
+        assertEquals("", parse(raw).stickySecret());
+        raw.put("wsproxy.pool.p.stickyCookie", "WSPROXY_B");
+        raw.put("wsproxy.stickySecret", "sixteen chars at least");
+        assertEquals("WSPROXY_B", parse(raw).pool("p").stickyCookie());
+        assertEquals("sixteen chars at least", parse(raw).stickySecret());
+        raw.put("wsproxy.pool.p.stickyCookie", "a b");
+        assertRefused(raw, "wsproxy.pool.p.stickyCookie", "a b");
+        raw.put("wsproxy.pool.p.stickyCookie", "ok");
+        raw.put("wsproxy.stickySecret", "short");
+        // The secret itself never reaches the log.
+        ConfigException x = assertRefused(raw, "wsproxy.stickySecret", "(hidden)");
+        assertFalse(x.getMessage().contains("short"));
+    }
+
+    @Test
     public void unknownServletInitParamIsRefused()
     {
         ConfigException x = assertThrows(ConfigException.class,

@@ -183,7 +183,7 @@ public class PoolTest
     public void poolsAreBuiltFromTheConfig()
     {
         Pools pools = new Pools(List.of(new PoolConfig("ws", parse("http://a:80, http://b:80"), org.wsproxy.config.BalancerConfig.ROUND_ROBIN, passive(LONG),
-            new org.wsproxy.config.HealthCheckConfig(org.wsproxy.config.HealthCheckConfig.Kind.NONE, "/", 200, 399, LONG, LONG, 1, 1), false)));
+            new org.wsproxy.config.HealthCheckConfig(org.wsproxy.config.HealthCheckConfig.Kind.NONE, "/", 200, 399, LONG, LONG, 1, 1), false, "")), new byte[32]);
         assertEquals(2, pools.get("ws").endpoints().size());
         assertThrows(IllegalArgumentException.class, () -> pools.get("nope"));
     }
