@@ -40,16 +40,19 @@ public class ProxyRuntime extends ContainerLifeCycle
         addBean(router);
         addBean(pools);
         addBean(webSocketProxy, true);
-        addHealthChecks(config);
+        Scheduler scheduler = new ScheduledExecutorScheduler("wsproxy-control", true);
+        addBean(scheduler, true);
+        addHealthChecks(config, scheduler);
+        if (!config.poolsFile().isEmpty())
+            addBean(new PoolsFileWatcher(PoolsFileWatcher.resolve(config.poolsFile()), config, pools, scheduler), true);
     }
 
     /**
-     * One HealthChecker bean per pool that has active checks, sharing one scheduler and, for HTTP probes,
+     * One HealthChecker bean per pool that has active checks, sharing the control scheduler and, for HTTP probes,
      * one HTTP client; and the shutdown of live sessions on a down mark where the pool asks for it.
      */
-    private void addHealthChecks(ProxyConfig config)
+    private void addHealthChecks(ProxyConfig config, Scheduler scheduler)
     {
-        Scheduler scheduler = null;
         HttpClient probeClient = null;
         for (PoolConfig poolConfig : config.pools())
         {
@@ -59,11 +62,6 @@ public class ProxyRuntime extends ContainerLifeCycle
             HealthCheckConfig check = poolConfig.healthCheck();
             if (!check.enabled())
                 continue;
-            if (scheduler == null)
-            {
-                scheduler = new ScheduledExecutorScheduler("wsproxy-health", true);
-                addBean(scheduler, true);
-            }
             Probe probe;
             if (check.kind() == HealthCheckConfig.Kind.HTTP)
             {

@@ -15,9 +15,11 @@ import java.util.List;
  * @param maxFrameSize largest WebSocket frame payload read in one piece; larger frames are relayed in
  * pieces of this size, so it bounds memory per frame, not message size
  * @param stickySecret the key of sticky cookies' HMAC, or "" to make one at start-up
+ * @param poolsFile the watched file of pool backends, or "" for none; relative to jetty.base
+ * @param poolsFileInterval how often the pools file is looked at
  */
 public record ProxyConfig(List<RouteConfig> routes, List<PoolConfig> pools, boolean preserveHost, List<String> trustedProxies, long maxFrameSize,
-                          String stickySecret)
+                          String stickySecret, String poolsFile, java.time.Duration poolsFileInterval)
 {
     public ProxyConfig
     {

@@ -30,6 +30,8 @@ public final class ProxyConfigParser
     public static final String POOLS = "wsproxy.pools";
     public static final String MAX_ATTEMPTS = "wsproxy.maxAttempts";
     public static final String STICKY_SECRET = "wsproxy.stickySecret";
+    public static final String POOLS_FILE = "wsproxy.poolsFile";
+    public static final String POOLS_FILE_INTERVAL = "wsproxy.poolsFileInterval";
     public static final String RETRY_TIMEOUT = "wsproxy.retryTimeout";
     /** The name of the pool made of route {@code name}'s own {@code backends}; ':' keeps it apart from named pools. */
     public static final String ROUTE_POOL_PREFIX = "route:";
@@ -65,6 +67,8 @@ public final class ProxyConfigParser
         defaults.put(pool("<pool>", "shutdownSessionsOnDown"), "false");
         defaults.put(pool("<pool>", "stickyCookie"), "");
         defaults.put(STICKY_SECRET, "");
+        defaults.put(POOLS_FILE, "");
+        defaults.put(POOLS_FILE_INTERVAL, "2s");
         defaults.put(MAX_ATTEMPTS, "3");
         defaults.put(RETRY_TIMEOUT, "15s");
         defaults.put(route("<name>", "maxAttempts"), MAX_ATTEMPTS);
@@ -155,8 +159,12 @@ public final class ProxyConfigParser
         String secret = params.string(STICKY_SECRET, DEFAULTS.get(STICKY_SECRET));
         if (!secret.isEmpty() && secret.length() < 16)
             throw new ConfigException(STICKY_SECRET, "(hidden)", "at least 16 characters, or nothing to make a random one at start-up");
+        String poolsFile = params.string(POOLS_FILE, DEFAULTS.get(POOLS_FILE));
+        Duration poolsFileInterval = params.duration(POOLS_FILE_INTERVAL, Units.duration(DEFAULTS.get(POOLS_FILE_INTERVAL)));
+        if (poolsFileInterval.toMillis() < 10)
+            throw new ConfigException(POOLS_FILE_INTERVAL, params.string(POOLS_FILE_INTERVAL, ""), "a duration of at least 10ms");
         params.rejectUnknown();
-        return new ProxyConfig(routes, pools, preserveHost, trustedProxies, maxFrameSize, secret);
+        return new ProxyConfig(routes, pools, preserveHost, trustedProxies, maxFrameSize, secret, poolsFile, poolsFileInterval);
     }
 
     private static PoolConfig parsePool(Params params, String name)
