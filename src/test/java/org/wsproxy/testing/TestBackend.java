@@ -148,6 +148,18 @@ public class TestBackend
         return "http://127.0.0.1:" + port();
     }
 
+    /**
+     * As close to a crash as one JVM allows: the listening socket is closed (new connections refused), then
+     * every open connection is dropped without a close frame, then the server is stopped.
+     */
+    public void kill() throws Exception
+    {
+        connector.close();
+        for (org.eclipse.jetty.io.EndPoint endPoint : connector.getConnectedEndPoints())
+            endPoint.close();
+        server.stop();
+    }
+
     public void stop() throws Exception
     {
         if (server != null)
