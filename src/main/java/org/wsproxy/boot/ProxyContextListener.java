@@ -57,8 +57,9 @@ public class ProxyContextListener implements ServletContextListener
         runtime.publish(context);
         for (RouteConfig route : config.routes())
         {
-            LOG.info("wsproxy route {}: {}{} -> {} (websocket {}, connectTimeout {}, idleTimeout {}, readTimeout {})",
-                route.name(), context.getContextPath(), route.pathPrefix(), route.backends(), route.websocket() ? "on" : "off",
+            LOG.info("wsproxy route {}: {}{} -> pool {} {} (websocket {}, connectTimeout {}, idleTimeout {}, readTimeout {})",
+                route.name(), context.getContextPath(), route.pathPrefix(), route.pool(), runtime.pools().get(route.pool()).snapshot(),
+                route.websocket() ? "on" : "off",
                 route.connectTimeout(), route.idleTimeout(), route.readTimeout());
         }
     }

@@ -1,15 +1,24 @@
 package org.wsproxy.boot;
 
 import jakarta.servlet.ServletContext;
+import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.wsproxy.config.HealthCheckConfig;
+import org.wsproxy.config.PoolConfig;
+import org.wsproxy.upstream.HealthChecker;
+import org.wsproxy.upstream.HttpProbe;
+import org.wsproxy.upstream.Pool;
+import org.wsproxy.upstream.Probe;
 import org.wsproxy.config.ProxyConfig;
 import org.wsproxy.forward.ForwardingPolicy;
 import org.wsproxy.route.Router;
-import org.wsproxy.upstream.Upstreams;
+import org.wsproxy.upstream.Pools;
 import org.wsproxy.websocket.WebSocketProxy;
 
 /**
- * The proxy's shared parts, built once from the config: the router, the upstreams, the forwarding
+ * The proxy's shared parts, built once from the config: the router, the pools, the forwarding
  * policy and the WebSocket side. Long-lived parts are beans, so they start, stop and dump with this.
  * The filter and the servlet find the parts they need as servlet-context attributes.
  */
@@ -17,7 +26,7 @@ public class ProxyRuntime extends ContainerLifeCycle
 {
     private final ProxyConfig config;
     private final Router router;
-    private final Upstreams upstreams;
+    private final Pools pools;
     private final ForwardingPolicy forwarding;
     private final WebSocketProxy webSocketProxy;
 
@@ -25,17 +34,71 @@ public class ProxyRuntime extends ContainerLifeCycle
     {
         this.config = config;
         this.router = new Router(config.routes());
-        this.upstreams = new Upstreams(config.routes());
+        this.pools = new Pools(config.pools(), stickySecret(config));
         this.forwarding = new ForwardingPolicy(config);
-        this.webSocketProxy = new WebSocketProxy(upstreams, forwarding, config.maxFrameSize());
+        this.webSocketProxy = new WebSocketProxy(pools, forwarding, config.maxFrameSize());
         addBean(router);
-        addBean(upstreams);
+        addBean(pools);
         addBean(webSocketProxy, true);
+        Scheduler scheduler = new ScheduledExecutorScheduler("wsproxy-control", true);
+        addBean(scheduler, true);
+        addHealthChecks(config, scheduler);
+        if (!config.poolsFile().isEmpty())
+            addBean(new PoolsFileWatcher(PoolsFileWatcher.resolve(config.poolsFile()), config, pools, scheduler), true);
+    }
+
+    /**
+     * One HealthChecker bean per pool that has active checks, sharing the control scheduler and, for HTTP probes,
+     * one HTTP client; and the shutdown of live sessions on a down mark where the pool asks for it.
+     */
+    private void addHealthChecks(ProxyConfig config, Scheduler scheduler)
+    {
+        HttpClient probeClient = null;
+        for (PoolConfig poolConfig : config.pools())
+        {
+            Pool pool = pools.get(poolConfig.name());
+            if (poolConfig.shutdownSessionsOnDown())
+                pool.onDown(webSocketProxy::shutdownSessions);
+            HealthCheckConfig check = poolConfig.healthCheck();
+            if (!check.enabled())
+                continue;
+            Probe probe;
+            if (check.kind() == HealthCheckConfig.Kind.HTTP)
+            {
+                if (probeClient == null)
+                {
+                    probeClient = new HttpClient();
+                    probeClient.setFollowRedirects(false);
+                    probeClient.setUserAgentField(null);
+                    probeClient.setName("wsproxy-health");
+                    addBean(probeClient, true);
+                }
+                probe = new HttpProbe(probeClient, check);
+            }
+            else
+                probe = webSocketProxy.probe(check);
+            addBean(new HealthChecker(pool, check, probe, scheduler), true);
+        }
+    }
+
+    /** The configured secret, or 32 random bytes: then cookies are valid only for this instance until it restarts. */
+    private static byte[] stickySecret(ProxyConfig config)
+    {
+        if (!config.stickySecret().isEmpty())
+            return config.stickySecret().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] secret = new byte[32];
+        new java.security.SecureRandom().nextBytes(secret);
+        return secret;
     }
 
     public ProxyConfig config()
     {
         return config;
+    }
+
+    public Pools pools()
+    {
+        return pools;
     }
 
     public WebSocketProxy webSocketProxy()
@@ -47,7 +110,7 @@ public class ProxyRuntime extends ContainerLifeCycle
     {
         context.setAttribute(ProxyRuntime.class.getName(), this);
         context.setAttribute(Router.class.getName(), router);
-        context.setAttribute(Upstreams.class.getName(), upstreams);
+        context.setAttribute(Pools.class.getName(), pools);
         context.setAttribute(ForwardingPolicy.class.getName(), forwarding);
         context.setAttribute(WebSocketProxy.ATTRIBUTE, webSocketProxy);
     }
@@ -56,7 +119,7 @@ public class ProxyRuntime extends ContainerLifeCycle
     {
         context.removeAttribute(ProxyRuntime.class.getName());
         context.removeAttribute(Router.class.getName());
-        context.removeAttribute(Upstreams.class.getName());
+        context.removeAttribute(Pools.class.getName());
         context.removeAttribute(ForwardingPolicy.class.getName());
         context.removeAttribute(WebSocketProxy.ATTRIBUTE);
     }

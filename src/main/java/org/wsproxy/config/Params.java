@@ -116,16 +116,68 @@ public final class Params
         throw new ConfigException(name, value, "a whole number greater than 0");
     }
 
-    /** Absolute http, https, ws or wss URLs with a host, separated by commas and/or white space. */
-    public List<URI> urls(String name)
+    /**
+     * Backends, separated by commas and/or white space: each an absolute http, https, ws or wss URL with a
+     * host, optionally followed by {@code weight=N}, {@code backup} and {@code drain}
+     * ({@code http://a:8080 weight=3, http://b:8080 backup}).
+     */
+    public List<BackendConfig> backends(String name)
     {
-        List<String> values = list(name);
-        if (values.isEmpty())
-            throw new ConfigException(name, string(name, ""), "one or more backend URLs such as http://127.0.0.1:8081 (it is required)");
-        List<URI> urls = new ArrayList<>(values.size());
-        for (String value : values)
-            urls.add(url(name, value));
-        return List.copyOf(urls);
+        return backends(name, string(name, ""));
+    }
+
+    /** The same syntax as {@link #backends(String)}, for a value read elsewhere (the watched pools file). */
+    public static List<BackendConfig> backends(String name, String value)
+    {
+        List<String> tokens = value.isBlank() ? List.of() : Arrays.stream(value.trim().split("[,\\s]+")).filter(s -> !s.isEmpty()).toList();
+        if (tokens.isEmpty())
+            throw new ConfigException(name, value.trim(), "one or more backend URLs such as http://127.0.0.1:8081 (it is required)");
+        List<BackendConfig> backends = new ArrayList<>();
+        BackendConfig current = null;
+        for (String token : tokens)
+        {
+            String lower = token.toLowerCase(Locale.ROOT);
+            if (token.contains("://"))
+            {
+                if (current != null)
+                    backends.add(current);
+                current = BackendConfig.of(url(name, token));
+                continue;
+            }
+            String expected = "a backend URL such as http://127.0.0.1:8081, each optionally followed by weight=N (1 to " +
+                BackendConfig.MAX_WEIGHT + "), backup or drain";
+            if (current == null)
+                throw new ConfigException(name, token, expected);
+            if (lower.equals("backup"))
+                current = new BackendConfig(current.uri(), current.weight(), true, current.drain());
+            else if (lower.equals("drain"))
+                current = new BackendConfig(current.uri(), current.weight(), current.backup(), true);
+            else if (lower.startsWith("weight="))
+            {
+                int weight;
+                try
+                {
+                    weight = Integer.parseInt(token.substring("weight=".length()));
+                }
+                catch (NumberFormatException x)
+                {
+                    weight = 0;
+                }
+                if (weight < 1 || weight > BackendConfig.MAX_WEIGHT)
+                    throw new ConfigException(name, token, expected);
+                current = new BackendConfig(current.uri(), weight, current.backup(), current.drain());
+            }
+            else
+                throw new ConfigException(name, token, expected);
+        }
+        backends.add(current);
+        Set<URI> seen = new HashSet<>();
+        for (BackendConfig backend : backends)
+        {
+            if (!seen.add(backend.uri()))
+                throw new ConfigException(name, backend.uri().toString(), "each backend URL once");
+        }
+        return List.copyOf(backends);
     }
 
     private static URI url(String name, String value)

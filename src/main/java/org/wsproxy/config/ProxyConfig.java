@@ -7,18 +7,31 @@ import java.util.List;
  * context-params by {@link ProxyConfigParser}.
  *
  * @param routes the routes, in configured order
+ * @param pools the pools, named ones first in configured order, then one per route that lists its own backends
  * @param preserveHost send the client's Host header to backends (nginx {@code proxy_set_header Host $host})
  * instead of the backend's own host and port
  * @param trustedProxies addresses or CIDR blocks of proxies in front of this one whose X-Forwarded-* and
  * Forwarded headers are kept and appended to; from anyone else those headers are replaced
  * @param maxFrameSize largest WebSocket frame payload read in one piece; larger frames are relayed in
  * pieces of this size, so it bounds memory per frame, not message size
+ * @param stickySecret the key of sticky cookies' HMAC, or "" to make one at start-up
+ * @param poolsFile the watched file of pool backends, or "" for none; relative to jetty.base
+ * @param poolsFileInterval how often the pools file is looked at
  */
-public record ProxyConfig(List<RouteConfig> routes, boolean preserveHost, List<String> trustedProxies, long maxFrameSize)
+public record ProxyConfig(List<RouteConfig> routes, List<PoolConfig> pools, boolean preserveHost, List<String> trustedProxies, long maxFrameSize,
+                          String stickySecret, String poolsFile, java.time.Duration poolsFileInterval)
 {
     public ProxyConfig
     {
         routes = List.copyOf(routes);
+        pools = List.copyOf(pools);
         trustedProxies = List.copyOf(trustedProxies);
+    }
+
+    /** @return the pool with this name; an IllegalArgumentException when there is none (the parser made sure there is) */
+    public PoolConfig pool(String name)
+    {
+        return pools.stream().filter(p -> p.name().equals(name)).findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("No pool " + name));
     }
 }

@@ -1,10 +1,10 @@
 package org.wsproxy.config;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,6 +27,14 @@ public final class ProxyConfigParser
     public static final String TRUSTED_PROXIES = "wsproxy.trustedProxies";
     public static final String MAX_FRAME_SIZE = "wsproxy.maxFrameSize";
     public static final String MAX_CONNECTIONS_PER_BACKEND = "maxConnectionsPerBackend";
+    public static final String POOLS = "wsproxy.pools";
+    public static final String MAX_ATTEMPTS = "wsproxy.maxAttempts";
+    public static final String STICKY_SECRET = "wsproxy.stickySecret";
+    public static final String POOLS_FILE = "wsproxy.poolsFile";
+    public static final String POOLS_FILE_INTERVAL = "wsproxy.poolsFileInterval";
+    public static final String RETRY_TIMEOUT = "wsproxy.retryTimeout";
+    /** The name of the pool made of route {@code name}'s own {@code backends}; ':' keeps it apart from named pools. */
+    public static final String ROUTE_POOL_PREFIX = "route:";
 
     /** Parameter name (with {@code <name>} standing for a route's name) to its default, as written in the README. */
     public static final Map<String, String> DEFAULTS;
@@ -41,6 +49,31 @@ public final class ProxyConfigParser
         defaults.put(PRESERVE_HOST, "false");
         defaults.put(TRUSTED_PROXIES, "");
         defaults.put(MAX_FRAME_SIZE, "64KiB");
+        defaults.put(POOLS, "");
+        defaults.put(route("<name>", "backends"), "");
+        defaults.put(pool("<pool>", "balancer"), "round-robin");
+        // nginx's max_fails=1 fail_timeout=10s; Envoy's max_ejection_time of 300 s.
+        defaults.put(pool("<pool>", "maxFails"), "1");
+        defaults.put(pool("<pool>", "failTimeout"), "10s");
+        defaults.put(pool("<pool>", "maxEjection"), "5m");
+        // HAProxy's check defaults are inter 2s, rise 2, fall 3; probing every 5 s is gentler on many backends.
+        defaults.put(pool("<pool>", "healthCheck"), "none");
+        defaults.put(pool("<pool>", "healthCheckPath"), "/");
+        defaults.put(pool("<pool>", "healthCheckStatus"), "200-399");
+        defaults.put(pool("<pool>", "healthCheckInterval"), "5s");
+        defaults.put(pool("<pool>", "healthCheckTimeout"), "2s");
+        defaults.put(pool("<pool>", "healthCheckRise"), "2");
+        defaults.put(pool("<pool>", "healthCheckFall"), "3");
+        defaults.put(pool("<pool>", "shutdownSessionsOnDown"), "false");
+        defaults.put(pool("<pool>", "stickyCookie"), "");
+        defaults.put(STICKY_SECRET, "");
+        defaults.put(POOLS_FILE, "");
+        defaults.put(POOLS_FILE_INTERVAL, "2s");
+        defaults.put(MAX_ATTEMPTS, "3");
+        defaults.put(RETRY_TIMEOUT, "15s");
+        defaults.put(route("<name>", "maxAttempts"), MAX_ATTEMPTS);
+        defaults.put(route("<name>", "retryTimeout"), RETRY_TIMEOUT);
+        defaults.put(route("<name>", "pool"), "");
         defaults.put(route("<name>", "websocket"), "true");
         defaults.put(route("<name>", "connectTimeout"), CONNECT_TIMEOUT);
         defaults.put(route("<name>", "idleTimeout"), IDLE_TIMEOUT);
@@ -50,9 +83,9 @@ public final class ProxyConfigParser
     }
 
     /** Parameters without a default: the deployment fails without them. */
-    public static final List<String> REQUIRED = List.of(ROUTES, route("<name>", "path"), route("<name>", "backends"));
+    public static final List<String> REQUIRED = List.of(ROUTES, route("<name>", "path"), pool("<pool>", "backends"));
 
-    private static final Pattern ROUTE_NAME = Pattern.compile("[A-Za-z0-9_-]+");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
 
     private ProxyConfigParser()
     {
@@ -61,6 +94,11 @@ public final class ProxyConfigParser
     public static String route(String routeName, String key)
     {
         return "wsproxy.route." + routeName + "." + key;
+    }
+
+    public static String pool(String poolName, String key)
+    {
+        return "wsproxy.pool." + poolName + "." + key;
     }
 
     /** Parses the context-params shared by the WebSocket and HTTP sides. */
@@ -89,6 +127,20 @@ public final class ProxyConfigParser
             }
         }
 
+        RetryConfig retry = new RetryConfig(
+            params.positiveInt(MAX_ATTEMPTS, Integer.parseInt(DEFAULTS.get(MAX_ATTEMPTS))),
+            params.duration(RETRY_TIMEOUT, Units.duration(DEFAULTS.get(RETRY_TIMEOUT))));
+
+        List<PoolConfig> pools = new ArrayList<>();
+        Set<String> poolNames = new LinkedHashSet<>();
+        for (String name : params.list(POOLS))
+        {
+            if (!NAME.matcher(name).matches() || !poolNames.add(name))
+                throw new ConfigException(POOLS, params.string(POOLS, ""), "distinct pool names of letters, digits, '-' and '_'");
+        }
+        for (String name : poolNames)
+            pools.add(parsePool(params, name));
+
         List<String> names = params.list(ROUTES);
         if (names.isEmpty())
             throw new ConfigException(ROUTES, params.string(ROUTES, ""), "one or more route names, e.g. \"ws, app\" (it is required)");
@@ -97,31 +149,120 @@ public final class ProxyConfigParser
         Set<String> seen = new HashSet<>();
         for (String name : names)
         {
-            if (!ROUTE_NAME.matcher(name).matches() || !seen.add(name))
+            if (!NAME.matcher(name).matches() || !seen.add(name))
                 throw new ConfigException(ROUTES, params.string(ROUTES, ""), "distinct route names of letters, digits, '-' and '_'");
-            RouteConfig route = parseRoute(params, name, connectTimeout, idleTimeout, readTimeout);
+            RouteConfig route = parseRoute(params, name, poolNames, pools, connectTimeout, idleTimeout, readTimeout, retry);
             if (!paths.add(route.pathPrefix()))
                 throw new ConfigException(route(name, "path"), route.pathPrefix(), "a path no other route has");
             routes.add(route);
         }
+        String secret = params.string(STICKY_SECRET, DEFAULTS.get(STICKY_SECRET));
+        if (!secret.isEmpty() && secret.length() < 16)
+            throw new ConfigException(STICKY_SECRET, "(hidden)", "at least 16 characters, or nothing to make a random one at start-up");
+        String poolsFile = params.string(POOLS_FILE, DEFAULTS.get(POOLS_FILE));
+        Duration poolsFileInterval = params.duration(POOLS_FILE_INTERVAL, Units.duration(DEFAULTS.get(POOLS_FILE_INTERVAL)));
+        if (poolsFileInterval.toMillis() < 10)
+            throw new ConfigException(POOLS_FILE_INTERVAL, params.string(POOLS_FILE_INTERVAL, ""), "a duration of at least 10ms");
         params.rejectUnknown();
-        return new ProxyConfig(routes, preserveHost, trustedProxies, maxFrameSize);
+        return new ProxyConfig(routes, pools, preserveHost, trustedProxies, maxFrameSize, secret, poolsFile, poolsFileInterval);
     }
 
-    private static RouteConfig parseRoute(Params params, String name, Duration connectTimeout, Duration idleTimeout, Duration readTimeout)
+    private static PoolConfig parsePool(Params params, String name)
+    {
+        List<BackendConfig> backends = params.backends(pool(name, "backends"));
+        String balancerParam = pool(name, "balancer");
+        String balancerText = params.string(balancerParam, DEFAULTS.get(pool("<pool>", "balancer")));
+        BalancerConfig balancer = BalancerConfig.parse(balancerText);
+        if (balancer == null)
+            throw new ConfigException(balancerParam, balancerText, BalancerConfig.EXPECTED);
+        boolean shutdown = params.bool(pool(name, "shutdownSessionsOnDown"), Boolean.parseBoolean(DEFAULTS.get(pool("<pool>", "shutdownSessionsOnDown"))));
+        String stickyParam = pool(name, "stickyCookie");
+        String sticky = params.string(stickyParam, DEFAULTS.get(pool("<pool>", "stickyCookie")));
+        if (!sticky.isEmpty() && !sticky.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+"))
+            throw new ConfigException(stickyParam, sticky, "a cookie name (letters, digits and !#$%&'*+.^_`|~-), or nothing for no sticky cookie");
+        return new PoolConfig(name, backends, balancer, parsePassive(params, name), parseHealthCheck(params, name), shutdown, sticky);
+    }
+
+    private static HealthCheckConfig parseHealthCheck(Params params, String name)
+    {
+        Params source = name.startsWith(ROUTE_POOL_PREFIX) ? new Params(Map.of(), PREFIX) : params;
+        String kindParam = pool(name, "healthCheck");
+        String kindText = source.string(kindParam, DEFAULTS.get(pool("<pool>", "healthCheck")));
+        HealthCheckConfig.Kind kind = switch (kindText.toLowerCase(java.util.Locale.ROOT))
+        {
+            case "none", "off" -> HealthCheckConfig.Kind.NONE;
+            case "http" -> HealthCheckConfig.Kind.HTTP;
+            case "websocket", "ws" -> HealthCheckConfig.Kind.WEBSOCKET;
+            default -> throw new ConfigException(kindParam, kindText, "none, http or websocket");
+        };
+        String pathParam = pool(name, "healthCheckPath");
+        String path = source.string(pathParam, DEFAULTS.get(pool("<pool>", "healthCheckPath")));
+        if (!path.startsWith("/") || path.contains("#") || path.contains(" "))
+            throw new ConfigException(pathParam, path, "a path starting with '/', e.g. /health (a query is allowed)");
+        String statusParam = pool(name, "healthCheckStatus");
+        String statusText = source.string(statusParam, DEFAULTS.get(pool("<pool>", "healthCheckStatus")));
+        java.util.regex.Matcher m = Pattern.compile("([1-5][0-9][0-9])(?:-([1-5][0-9][0-9]))?").matcher(statusText);
+        if (!m.matches() || (m.group(2) != null && Integer.parseInt(m.group(2)) < Integer.parseInt(m.group(1))))
+            throw new ConfigException(statusParam, statusText, "an HTTP status or a range of them, e.g. 200 or 200-399");
+        int minStatus = Integer.parseInt(m.group(1));
+        int maxStatus = m.group(2) == null ? minStatus : Integer.parseInt(m.group(2));
+        String intervalParam = pool(name, "healthCheckInterval");
+        Duration interval = source.duration(intervalParam, Units.duration(DEFAULTS.get(pool("<pool>", "healthCheckInterval"))));
+        if (interval.toMillis() < 10)
+            throw new ConfigException(intervalParam, source.string(intervalParam, ""), "a duration of at least 10ms");
+        String timeoutParam = pool(name, "healthCheckTimeout");
+        Duration timeout = source.duration(timeoutParam, Units.duration(DEFAULTS.get(pool("<pool>", "healthCheckTimeout"))));
+        if (timeout.isZero())
+            throw new ConfigException(timeoutParam, source.string(timeoutParam, ""), "a duration greater than 0");
+        int rise = source.positiveInt(pool(name, "healthCheckRise"), Integer.parseInt(DEFAULTS.get(pool("<pool>", "healthCheckRise"))));
+        int fall = source.positiveInt(pool(name, "healthCheckFall"), Integer.parseInt(DEFAULTS.get(pool("<pool>", "healthCheckFall"))));
+        return new HealthCheckConfig(kind, path, minStatus, maxStatus, interval, timeout, rise, fall);
+    }
+
+    private static PassiveHealthConfig parsePassive(Params params, String name)
+    {
+        // An anonymous pool (a route's own backends) has no parameters of its own: the defaults.
+        Params source = name.startsWith(ROUTE_POOL_PREFIX) ? new Params(Map.of(), PREFIX) : params;
+        int maxFails = source.positiveInt(pool(name, "maxFails"), Integer.parseInt(DEFAULTS.get(pool("<pool>", "maxFails"))));
+        Duration failTimeout = source.duration(pool(name, "failTimeout"), Units.duration(DEFAULTS.get(pool("<pool>", "failTimeout"))));
+        Duration maxEjection = source.duration(pool(name, "maxEjection"), Units.duration(DEFAULTS.get(pool("<pool>", "maxEjection"))));
+        if (maxEjection.compareTo(failTimeout) < 0)
+            throw new ConfigException(pool(name, "maxEjection"), source.string(pool(name, "maxEjection"), ""), "a duration no shorter than " + pool(name, "failTimeout"));
+        return new PassiveHealthConfig(maxFails, failTimeout, maxEjection);
+    }
+
+    private static RouteConfig parseRoute(Params params, String name, Set<String> poolNames, List<PoolConfig> pools,
+                                          Duration connectTimeout, Duration idleTimeout, Duration readTimeout, RetryConfig retry)
     {
         String pathParam = route(name, "path");
         String path = params.required(pathParam, "a path prefix starting with '/', e.g. /ws/");
         if (!path.startsWith("/") || path.contains("?") || path.contains("#") || path.contains("*"))
             throw new ConfigException(pathParam, path, "a path prefix starting with '/', without '?', '#' or '*', e.g. /ws/");
-        List<URI> backends = params.urls(route(name, "backends"));
+        String poolParam = route(name, "pool");
+        String backendsParam = route(name, "backends");
+        String pool = params.string(poolParam, "");
+        if (!pool.isEmpty() && params.has(backendsParam))
+            throw new ConfigException(backendsParam, params.string(backendsParam, ""), "either " + poolParam + " or " + backendsParam + ", not both");
+        if (pool.isEmpty())
+        {
+            // Today's single-route form: the route's own backends make an anonymous pool with the default settings.
+            if (!params.has(backendsParam) && !poolNames.isEmpty())
+                throw new ConfigException(poolParam, "", "the name of a pool from " + POOLS + " (" + String.join(", ", poolNames) + "), or " + backendsParam);
+            pool = ROUTE_POOL_PREFIX + name;
+            pools.add(new PoolConfig(pool, params.backends(backendsParam), BalancerConfig.ROUND_ROBIN, parsePassive(params, pool),
+                parseHealthCheck(params, pool), false, ""));
+        }
+        else if (!poolNames.contains(pool))
+            throw new ConfigException(poolParam, pool, "the name of a pool from " + POOLS + (poolNames.isEmpty() ? " (which lists none)" : " (" + String.join(", ", poolNames) + ")"));
         boolean websocket = params.bool(route(name, "websocket"), true);
         Duration connect = params.duration(route(name, "connectTimeout"), connectTimeout);
         if (connect.isZero())
             throw new ConfigException(route(name, "connectTimeout"), params.string(route(name, "connectTimeout"), "0"), "a duration greater than 0");
-        return new RouteConfig(name, path, backends, websocket, connect,
+        return new RouteConfig(name, path, pool, websocket, connect,
             params.duration(route(name, "idleTimeout"), idleTimeout),
-            params.duration(route(name, "readTimeout"), readTimeout));
+            params.duration(route(name, "readTimeout"), readTimeout),
+            new RetryConfig(params.positiveInt(route(name, "maxAttempts"), retry.maxAttempts()),
+                params.duration(route(name, "retryTimeout"), retry.timeout())));
     }
 
     /** Parses the HTTP servlet's init-params. */

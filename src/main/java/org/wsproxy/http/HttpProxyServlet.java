@@ -25,9 +25,11 @@ import org.wsproxy.forward.ForwardingPolicy;
 import org.wsproxy.route.Route;
 import org.wsproxy.route.Router;
 import org.wsproxy.route.TargetUri;
+import org.wsproxy.forward.RequestKeys;
 import org.wsproxy.upstream.Endpoint;
-import org.wsproxy.upstream.Upstream;
-import org.wsproxy.upstream.Upstreams;
+import org.wsproxy.upstream.Lease;
+import org.wsproxy.upstream.Pool;
+import org.wsproxy.upstream.Pools;
 
 /**
  * Plain HTTP through Jetty's {@link AsyncProxyServlet} (bodies streamed both ways with servlet async
@@ -38,12 +40,15 @@ import org.wsproxy.upstream.Upstreams;
 public class HttpProxyServlet extends AsyncProxyServlet
 {
     private static final Logger LOG = LoggerFactory.getLogger(HttpProxyServlet.class);
-    private static final String ENDPOINT_ATTRIBUTE = HttpProxyServlet.class.getName() + ".endpoint";
+    private static final String ATTEMPTS_ATTRIBUTE = HttpProxyServlet.class.getName() + ".attempts";
+    /** Methods that may be sent twice (RFC 9110 9.2.2); only these are retried, and only without a body. */
+    private static final java.util.Set<String> IDEMPOTENT = java.util.Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
+    private static final String NO_BACKEND_ATTRIBUTE = HttpProxyServlet.class.getName() + ".noBackend";
     private static final String ROUTE_ATTRIBUTE = HttpProxyServlet.class.getName() + ".route";
 
     private HttpClientConfig clientConfig;
     private Router router;
-    private Upstreams upstreams;
+    private Pools pools;
     private ForwardingPolicy forwarding;
 
     @Override
@@ -66,9 +71,9 @@ public class HttpProxyServlet extends AsyncProxyServlet
 
         ServletContext context = getServletContext();
         router = (Router)context.getAttribute(Router.class.getName());
-        upstreams = (Upstreams)context.getAttribute(Upstreams.class.getName());
+        pools = (Pools)context.getAttribute(Pools.class.getName());
         forwarding = (ForwardingPolicy)context.getAttribute(ForwardingPolicy.class.getName());
-        if (router == null || upstreams == null || forwarding == null)
+        if (router == null || pools == null || forwarding == null)
             throw new ServletException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
         super.init();
         // No total time limit: a long download or an event stream is fine as long as bytes keep coming (readTimeout).
@@ -102,16 +107,37 @@ public class HttpProxyServlet extends AsyncProxyServlet
         Route route = router.match(path);
         if (route == null)
             return null;
-        Upstream upstream = upstreams.get(route.upstream());
-        Endpoint endpoint = upstream.select(List.of());
         request.setAttribute(ROUTE_ATTRIBUTE, route);
-        request.setAttribute(ENDPOINT_ATTRIBUTE, endpoint);
+        Pool pool = pools.get(route.pool());
+        Endpoint endpoint = pool.pick(RequestKeys.of(request), List.of());
+        if (endpoint == null)
+        {
+            request.setAttribute(NO_BACKEND_ATTRIBUTE, pool);
+            return null;
+        }
+        Attempts attempts = new Attempts(System.nanoTime() + route.retry().timeout().toNanos());
+        attempts.start(endpoint);
+        request.setAttribute(ATTEMPTS_ATTRIBUTE, attempts);
+        return target(request, route, endpoint);
+    }
+
+    private static String target(HttpServletRequest request, Route route, Endpoint endpoint)
+    {
+        String uri = request.getRequestURI();
+        String path = uri.substring(Math.min(request.getContextPath().length(), uri.length()));
         return TargetUri.resolve(endpoint.uri(), route, path, request.getQueryString(), false).toString();
     }
 
     @Override
     protected void onProxyRewriteFailed(HttpServletRequest request, HttpServletResponse response)
     {
+        if (request.getAttribute(NO_BACKEND_ATTRIBUTE) instanceof Pool pool)
+        {
+            LOG.info("http {} {}: no eligible backend in pool {}", request.getMethod(), request.getRequestURI(), pool.name());
+            response.setHeader("Retry-After", Long.toString(pool.retryAfter().toSeconds()));
+            sendProxyResponseError(request, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+            return;
+        }
         sendProxyResponseError(request, response, HttpServletResponse.SC_NOT_FOUND);
     }
 
@@ -144,22 +170,97 @@ public class HttpProxyServlet extends AsyncProxyServlet
     protected void onServerResponseHeaders(HttpServletRequest request, HttpServletResponse response, Response serverResponse)
     {
         Route route = (Route)request.getAttribute(ROUTE_ATTRIBUTE);
-        upstreams.get(route.upstream()).reportSuccess((Endpoint)request.getAttribute(ENDPOINT_ATTRIBUTE));
+        pools.get(route.pool()).reportSuccess(attempts(request).lease.endpoint());
         // Pass each piece of the body on as it comes. With the default buffer the servlet output holds writes
         // smaller than 8 KiB until more arrive, so an event stream or a slow chunked response would reach
         // the client only when the buffer fills or the backend ends it (AsyncProxyServlet never flushes).
         response.setBufferSize(1);
         super.onServerResponseHeaders(request, response, serverResponse);
+        String setCookie = pools.get(route.pool()).stickyCookie(RequestKeys.of(request), attempts(request).lease.endpoint(),
+            request.getContextPath().isEmpty() ? "/" : request.getContextPath(), request.isSecure());
+        if (setCookie != null)
+            response.addHeader("Set-Cookie", setCookie);
     }
 
     @Override
     protected void onProxyResponseFailure(HttpServletRequest request, HttpServletResponse response, Response serverResponse, Throwable failure)
     {
         Route route = (Route)request.getAttribute(ROUTE_ATTRIBUTE);
-        Endpoint endpoint = (Endpoint)request.getAttribute(ENDPOINT_ATTRIBUTE);
-        if (serverResponse == null || serverResponse.getStatus() == 0)
-            upstreams.get(route.upstream()).reportFailure(endpoint);
-        LOG.info("http {} {} -> {} failed: {}", request.getMethod(), request.getRequestURI(), endpoint, failure.toString());
+        Pool pool = pools.get(route.pool());
+        Attempts attempts = attempts(request);
+        attempts.lease.release();
+        Endpoint endpoint = attempts.lease.endpoint();
+        boolean noResponse = serverResponse == null || serverResponse.getStatus() == 0;
+        if (noResponse)
+            pool.reportFailure(endpoint);
+        Endpoint next = noResponse && mayRetry(request, response, route, attempts, failure) ? pool.pick(RequestKeys.of(request), attempts.tried) : null;
+        LOG.info("http {} {} -> {} failed: {}{}", request.getMethod(), request.getRequestURI(), endpoint, failure.toString(),
+            next == null ? "" : "; trying " + next);
+        if (next != null)
+        {
+            attempts.start(next);
+            Request proxyRequest = newProxyRequest(request, target(request, route, next));
+            copyRequestHeaders(request, proxyRequest);
+            addProxyHeaders(request, proxyRequest);
+            sendProxyRequest(request, response, proxyRequest);
+            return;
+        }
         super.onProxyResponseFailure(request, response, serverResponse, failure);
+    }
+
+    /**
+     * A failed request is tried on another backend only when that cannot do harm or be noticed: an idempotent
+     * method without a body (nothing was consumed from the client), no byte of response sent, the backend
+     * not reached or dropping the connection before answering (a read timeout is not retried: a slow backend
+     * is slow for the next one too, and the request may be running), and the route's tries and time left.
+     */
+    private boolean mayRetry(HttpServletRequest request, HttpServletResponse response, Route route, Attempts attempts, Throwable failure)
+    {
+        if (!IDEMPOTENT.contains(request.getMethod()) || hasContent(request) || response.isCommitted())
+            return false;
+        if (attempts.tried.size() >= route.retry().maxAttempts() || System.nanoTime() - attempts.deadline >= 0)
+            return false;
+        for (Throwable t = failure; t != null; t = t.getCause())
+        {
+            if (t instanceof java.util.concurrent.TimeoutException)
+                return false;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause())
+        {
+            if (t instanceof java.io.IOException)
+                return true;
+        }
+        return false;
+    }
+
+    @Override
+    protected void onProxyResponseSuccess(HttpServletRequest request, HttpServletResponse response, Response serverResponse)
+    {
+        attempts(request).lease.release();
+        super.onProxyResponseSuccess(request, response, serverResponse);
+    }
+
+    private static Attempts attempts(HttpServletRequest request)
+    {
+        return (Attempts)request.getAttribute(ATTEMPTS_ATTRIBUTE);
+    }
+
+    /** The backends one request tried, and the lease counting it against the current one. */
+    private static final class Attempts
+    {
+        private final List<Endpoint> tried = new java.util.ArrayList<>();
+        private final long deadline;
+        private volatile Lease lease;
+
+        private Attempts(long deadline)
+        {
+            this.deadline = deadline;
+        }
+
+        void start(Endpoint endpoint)
+        {
+            tried.add(endpoint);
+            lease = endpoint.lease(false);
+        }
     }
 }

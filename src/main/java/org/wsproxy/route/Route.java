@@ -22,10 +22,10 @@ public final class Route
         return config.name();
     }
 
-    /** The upstream serving this route; today each route has its own, named like the route. */
-    public String upstream()
+    /** The name of the pool serving this route. */
+    public String pool()
     {
-        return config.name();
+        return config.pool();
     }
 
     public String pathPrefix()
@@ -51,6 +51,12 @@ public final class Route
     public Duration readTimeout()
     {
         return config.readTimeout();
+    }
+
+    /** How many backends one request may try, and for how long. */
+    public org.wsproxy.config.RetryConfig retry()
+    {
+        return config.retry();
     }
 
     boolean matches(String path)

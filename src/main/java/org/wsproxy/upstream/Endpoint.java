@@ -1,22 +1,37 @@
 package org.wsproxy.upstream;
 
 import java.net.URI;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One backend of an upstream: its base URL plus the little passive health state that round-robin
- * with skip-on-failure needs. Outcomes are reported by the data path; state is read lock-free.
+ * One backend, identified by its base URL, with what the data path reports about it (live WebSocket
+ * sessions, in-flight HTTP requests, outcomes) and the health state the control path keeps. An endpoint
+ * outlives pool reconfigurations: a backend that stays in the pool keeps its object, so its counters and
+ * live sessions are unaffected by a change of weight, drain or of the other backends. Read lock-free.
  */
 public final class Endpoint
 {
     private final URI uri;
-    // Monotonic time (nanoTime) before which this endpoint is skipped; 0 when it is available.
-    private final AtomicLong skipUntil = new AtomicLong();
+    private final String key;
+    private final String stickyId;
+    private final AtomicInteger sessions = new AtomicInteger();
+    private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicLong served = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    // Passive health, written by the pool's OutlierDetector under this endpoint's monitor, read lock-free.
+    int consecutiveFailures;
+    int ejections;
+    // Monotonic time (nanoTime) until which this endpoint is ejected; 0 when it is not.
+    private volatile long ejectedUntil;
+    // Active health, written by the pool's HealthChecker: false once the probes failed `fall` times in a row.
+    private volatile boolean up = true;
 
     Endpoint(URI uri)
     {
         this.uri = uri;
+        this.key = uri.toString();
+        this.stickyId = StickyCookie.id(key);
     }
 
     public URI uri()
@@ -24,31 +39,112 @@ public final class Endpoint
         return uri;
     }
 
-    boolean isAvailable(long now)
+    /** The endpoint's identity for hashing and stickiness: its configured URL, the same on every proxy instance. */
+    public String key()
     {
-        long until = skipUntil.get();
-        return until == 0 || now - until >= 0;
+        return key;
     }
 
-    void failed(long now, long backoffNanos)
+    /** The opaque id naming this endpoint in sticky cookies. */
+    String stickyId()
     {
-        failures.incrementAndGet();
-        skipUntil.set(now + backoffNanos);
+        return stickyId;
     }
 
-    void succeeded()
+    /** Live WebSocket sessions, counting handshakes in progress. */
+    public int sessions()
     {
-        skipUntil.set(0);
+        return sessions.get();
     }
 
+    /** HTTP requests in flight. */
+    public int requests()
+    {
+        return requests.get();
+    }
+
+    /** What least-connections compares: live sessions plus in-flight requests. */
+    public int load()
+    {
+        return sessions.get() + requests.get();
+    }
+
+    /** Sessions and requests started here since start-up. */
+    public long served()
+    {
+        return served.get();
+    }
+
+    /** Failed connects or handshakes reported since start-up. */
     public long failures()
     {
         return failures.get();
     }
 
+    /** The data path starts a WebSocket session (from the handshake on) or an HTTP request here; release the lease when it ends. */
+    public Lease lease(boolean session)
+    {
+        AtomicInteger counter = session ? sessions : requests;
+        counter.incrementAndGet();
+        served.incrementAndGet();
+        return new Lease(this, counter);
+    }
+
+    /** Healthy now: not ejected by passive health and not marked down by active health checks. */
+    boolean isHealthy(long now)
+    {
+        return up && !isEjected(now);
+    }
+
+    boolean isEjected(long now)
+    {
+        long until = ejectedUntil;
+        return until != 0 && now - until < 0;
+    }
+
+    /** Nanoseconds until the current ejection ends, 0 when not ejected. */
+    long ejectionLeft(long now)
+    {
+        long until = ejectedUntil;
+        return until == 0 ? 0 : Math.max(0, until - now);
+    }
+
+    void ejectUntil(long until)
+    {
+        ejectedUntil = until;
+    }
+
+    void countFailure()
+    {
+        failures.incrementAndGet();
+    }
+
+    /** Whether active health checks consider this endpoint up (true when the pool has none). */
+    public boolean isUp()
+    {
+        return up;
+    }
+
+    void setUp(boolean up)
+    {
+        this.up = up;
+    }
+
+    /** Whether passive health has this endpoint ejected right now. */
+    public boolean isEjected()
+    {
+        return isEjected(System.nanoTime());
+    }
+
     @Override
     public String toString()
     {
-        return uri.toString();
+        return key;
+    }
+
+    /** The state for logs and dumps: URL, load, health. */
+    public String describe()
+    {
+        return key + "[sessions=" + sessions() + " requests=" + requests() + (up ? "" : " DOWN") + (isEjected() ? " EJECTED" : "") + "]";
     }
 }

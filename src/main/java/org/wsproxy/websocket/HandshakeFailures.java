@@ -11,7 +11,7 @@ import org.eclipse.jetty.websocket.api.exceptions.UpgradeException;
 
 /**
  * What the client hears when the backend's handshake fails, decided in one place: the backend's own
- * non-101 status is passed on; a timeout is 504; anything else (refused, reset, bad answer) is 502.
+ * non-101 status is passed on; no eligible backend is 503; a timeout is 504; anything else (refused, reset, bad answer) is 502.
  */
 final class HandshakeFailures
 {
@@ -23,12 +23,50 @@ final class HandshakeFailures
     {
         for (Throwable t = failure; t != null; t = t.getCause())
         {
+            if (t instanceof NoBackendException)
+                return 503;
             if (t instanceof UpgradeException upgrade && upgrade.getResponseStatusCode() >= 200 && upgrade.getResponseStatusCode() != 101)
                 return upgrade.getResponseStatusCode();
             if (t instanceof TimeoutException || t instanceof SocketTimeoutException)
                 return 504;
         }
         return 502;
+    }
+
+    /**
+     * Whether the backend failed rather than answered: never reached, timed out, dropped the connection, or
+     * answered 502, 503 or 504. Such a handshake counts against the backend's health and may be tried on
+     * another backend, since nothing has been sent to the client yet. Any other status is the backend's
+     * answer (403, 404...): passed on, and a sign of life.
+     */
+    static boolean isBackendFailure(Throwable failure)
+    {
+        for (Throwable t = failure; t != null; t = t.getCause())
+        {
+            if (t instanceof UpgradeException upgrade && upgrade.getResponseStatusCode() >= 200)
+            {
+                int status = upgrade.getResponseStatusCode();
+                return status == 502 || status == 503 || status == 504;
+            }
+        }
+        for (Throwable t = failure; t != null; t = t.getCause())
+        {
+            if (t instanceof TimeoutException || t instanceof SocketTimeoutException || t instanceof java.io.EOFException ||
+                t instanceof java.nio.channels.ClosedChannelException || t instanceof java.io.IOException)
+                return true;
+        }
+        return isConnectFailure(failure);
+    }
+
+    /** Seconds for a 503's Retry-After header, or -1 when the failure is not "no eligible backend". */
+    static long retryAfterSeconds(Throwable failure)
+    {
+        for (Throwable t = failure; t != null; t = t.getCause())
+        {
+            if (t instanceof NoBackendException none)
+                return none.retryAfter().toSeconds();
+        }
+        return -1;
     }
 
     /** Whether the backend was never reached, so another backend may be tried without anyone noticing. */

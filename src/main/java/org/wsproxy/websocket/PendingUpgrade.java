@@ -33,38 +33,42 @@ final class PendingUpgrade implements AsyncListener
         "sec-websocket-extensions", "sec-websocket-protocol", "content-length", "transfer-encoding", "keep-alive");
 
     private final AsyncContext async;
-    private volatile CompletableFuture<Relay> connecting;
-    private volatile Relay relay;
+    private volatile CompletableFuture<BackendHop> connecting;
+    private volatile BackendHop hop;
 
     PendingUpgrade(AsyncContext async)
     {
         this.async = async;
     }
 
-    void await(CompletableFuture<Relay> connecting)
+    void await(CompletableFuture<BackendHop> connecting)
     {
         this.connecting = connecting;
         connecting.whenComplete(this::connected);
     }
 
-    private void connected(Relay relay, Throwable failure)
+    private void connected(BackendHop hop, Throwable failure)
     {
         if (failure != null)
         {
             HttpServletResponse response = (HttpServletResponse)async.getResponse();
             int status = HandshakeFailures.status(failure);
+            long retryAfter = HandshakeFailures.retryAfterSeconds(failure);
+            if (retryAfter >= 0)
+                response.setHeader("Retry-After", Long.toString(retryAfter));
             respond(response, status, "wsproxy: the backend's WebSocket handshake failed: " + HandshakeFailures.describe(failure));
             async.complete();
             return;
         }
-        this.relay = relay;
+        this.hop = hop;
         async.dispatch();
     }
 
     /** Second half, on the async dispatch: the backend hop is open, accept the client's upgrade. */
     void upgrade(JettyWebSocketServerContainer container, HttpServletRequest request, HttpServletResponse response) throws IOException
     {
-        Relay relay = this.relay;
+        Relay relay = hop.relay();
+        String setCookie = hop.setCookie();
         Session backend = relay.session(Side.BACKEND);
         boolean upgraded;
         try
@@ -80,6 +84,8 @@ final class PendingUpgrade implements AsyncListener
                     if (!PER_HOP_RESPONSE_HEADERS.contains(header.getKey().toLowerCase(Locale.ROOT)))
                         header.getValue().forEach(value -> upgradeResponse.addHeader(header.getKey(), value));
                 }
+                if (setCookie != null)
+                    upgradeResponse.addHeader("Set-Cookie", setCookie);
                 return relay.clientSide();
             }, request, response);
         }
@@ -115,7 +121,7 @@ final class PendingUpgrade implements AsyncListener
 
     private void clientLeft()
     {
-        CompletableFuture<Relay> connecting = this.connecting;
+        CompletableFuture<BackendHop> connecting = this.connecting;
         if (connecting != null)
             connecting.cancel(false);
     }

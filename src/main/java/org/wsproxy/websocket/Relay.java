@@ -141,6 +141,12 @@ public final class Relay
     /** The proxy is stopping: both hops get 1001, the code for a server going away. */
     void shutdown()
     {
+        shutdown("Going Away: proxy shutting down");
+    }
+
+    /** Both hops get 1001 with this reason (the proxy stops, or the backend was marked down). */
+    void shutdown(String reason)
+    {
         List<Session> sessions = new ArrayList<>(2);
         try (AutoLock ignored = lock.lock())
         {
@@ -156,7 +162,7 @@ public final class Relay
             state = State.CLOSING;
         }
         for (Session session : sessions)
-            sendClose(session, new CloseCodes.Close(StatusCode.SHUTDOWN, "Going Away: proxy shutting down", false));
+            sendClose(session, new CloseCodes.Close(StatusCode.SHUTDOWN, reason, false));
     }
 
     void onError(Side side, Throwable cause)

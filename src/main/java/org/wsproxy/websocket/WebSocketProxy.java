@@ -18,11 +18,14 @@ import org.eclipse.jetty.websocket.client.WebSocketClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wsproxy.forward.ForwardingPolicy;
+import org.wsproxy.forward.RequestKeys;
 import org.wsproxy.route.Route;
 import org.wsproxy.route.TargetUri;
 import org.wsproxy.upstream.Endpoint;
-import org.wsproxy.upstream.Upstream;
-import org.wsproxy.upstream.Upstreams;
+import org.wsproxy.upstream.Lease;
+import org.wsproxy.upstream.Pool;
+import org.wsproxy.upstream.Pools;
+import org.wsproxy.upstream.RequestKey;
 
 /**
  * Opens backend WebSocket sessions for accepted client upgrades and keeps track of the live relays.
@@ -37,18 +40,19 @@ public class WebSocketProxy extends ContainerLifeCycle
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketProxy.class);
     private static final Logger ACCESS = LoggerFactory.getLogger("org.wsproxy.access");
 
-    private final Upstreams upstreams;
+    private final Pools pools;
     private final ForwardingPolicy forwarding;
     private final long maxFrameSize;
     private final WebSocketClient client;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong relaysOpened = new AtomicLong();
     private final AtomicLong handshakesFailed = new AtomicLong();
-    private final Set<Relay> relays = ConcurrentHashMap.newKeySet();
+    // Each live relay with the lease that counts it against its endpoint's load.
+    private final Map<Relay, Lease> relays = new ConcurrentHashMap<>();
 
-    public WebSocketProxy(Upstreams upstreams, ForwardingPolicy forwarding, long maxFrameSize)
+    public WebSocketProxy(Pools pools, ForwardingPolicy forwarding, long maxFrameSize)
     {
-        this.upstreams = upstreams;
+        this.pools = pools;
         this.forwarding = forwarding;
         this.maxFrameSize = maxFrameSize;
         this.client = new WebSocketClient();
@@ -71,81 +75,175 @@ public class WebSocketProxy extends ContainerLifeCycle
      * Opens the backend hop for a client's upgrade on {@code route}, trying the next endpoint when one
      * cannot be reached. The returned relay's backend hop is open but not yet reading.
      */
-    CompletableFuture<Relay> connect(Route route, HttpServletRequest request, String pathInContext)
+    CompletableFuture<BackendHop> connect(Route route, HttpServletRequest request, String pathInContext)
     {
-        CompletableFuture<Relay> result = new CompletableFuture<>();
+        CompletableFuture<BackendHop> result = new CompletableFuture<>();
         Map<String, List<String>> headers = new LinkedHashMap<>();
         forwarding.forEachHeader(request, (name, value) -> headers.computeIfAbsent(name, k -> new ArrayList<>()).add(value));
         List<String> subProtocols = UpgradeRequests.subProtocols(request);
-        Upstream upstream = upstreams.get(route.upstream());
-        attempt(route, upstream, new ArrayList<>(), pathInContext, request.getQueryString(), headers, subProtocols, result);
+        Pool pool = pools.get(route.pool());
+        String cookiePath = request.getContextPath().isEmpty() ? "/" : request.getContextPath();
+        Attempts attempts = new Attempts(route, pool, RequestKeys.of(request), pathInContext, request.getQueryString(), headers, subProtocols,
+            cookiePath, request.isSecure(), result);
+        attempts.next(null);
         return result;
     }
 
-    private void attempt(Route route, Upstream upstream, List<Endpoint> tried, String path, String query,
-                         Map<String, List<String>> headers, List<String> subProtocols, CompletableFuture<Relay> result)
+    /**
+     * The tries of one client upgrade: each on an endpoint not tried yet, while the route's maxAttempts and
+     * retryTimeout allow and the failure is the backend's (not reached, timed out, dropped, 502-504), since
+     * nothing has been sent to the client until a backend accepted.
+     */
+    private final class Attempts
     {
-        Endpoint endpoint = upstream.select(tried);
-        if (endpoint == null || result.isDone())
-            return;
-        tried.add(endpoint);
-        URI target = TargetUri.resolve(endpoint.uri(), route, path, query, true);
-        ClientUpgradeRequest upgrade = new ClientUpgradeRequest(target);
-        upgrade.setHeaders(headers);
-        upgrade.setSubProtocols(subProtocols);
-        upgrade.setTimeout(route.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        Relay relay = new Relay(ids.incrementAndGet(), target.toString(), new RelaySettings(route.idleTimeout(), maxFrameSize), this::closed);
-        try
+        private final Route route;
+        private final Pool pool;
+        private final RequestKey key;
+        private final String path;
+        private final String query;
+        private final Map<String, List<String>> headers;
+        private final List<String> subProtocols;
+        private final String cookiePath;
+        private final boolean secure;
+        private final CompletableFuture<BackendHop> result;
+        private final List<Endpoint> tried = new ArrayList<>();
+        private final long deadline;
+
+        private Attempts(Route route, Pool pool, RequestKey key, String path, String query, Map<String, List<String>> headers,
+                         List<String> subProtocols, String cookiePath, boolean secure, CompletableFuture<BackendHop> result)
         {
-            CompletableFuture<?> connecting = client.connect(relay.backendSide(), upgrade);
-            // A client that leaves while we connect cancels the result; pass that on to the connect.
-            result.whenComplete((r, x) ->
-            {
-                if (x != null)
-                    connecting.cancel(false);
-            });
-            connecting.whenComplete((session, failure) ->
-            {
-                if (failure == null)
-                {
-                    upstream.reportSuccess(endpoint);
-                    relays.add(relay);
-                    relaysOpened.incrementAndGet();
-                    if (!result.complete(relay))
-                        relay.abandon("client left during the backend handshake");
-                    return;
-                }
-                upstream.reportFailure(endpoint);
-                boolean retry = HandshakeFailures.isConnectFailure(failure) && tried.size() < upstream.maxAttempts();
-                LOG.info("ws handshake to {} failed: {}{}", target, HandshakeFailures.describe(failure), retry ? "; trying the next backend" : "");
-                if (retry)
-                    attempt(route, upstream, tried, path, query, headers, subProtocols, result);
-                else
-                {
-                    handshakesFailed.incrementAndGet();
-                    result.completeExceptionally(failure);
-                }
-            });
+            this.cookiePath = cookiePath;
+            this.secure = secure;
+            this.route = route;
+            this.pool = pool;
+            this.key = key;
+            this.path = path;
+            this.query = query;
+            this.headers = headers;
+            this.subProtocols = subProtocols;
+            this.result = result;
+            this.deadline = System.nanoTime() + route.retry().timeout().toNanos();
         }
-        catch (Throwable x)
+
+        /** @param lastFailure the previous try's failure, or null for the first try */
+        void next(Throwable lastFailure)
         {
-            LOG.info("ws handshake to {} failed: {}", target, x.toString());
+            if (result.isDone())
+                return;
+            long left = deadline - System.nanoTime();
+            if (lastFailure != null && (tried.size() >= route.retry().maxAttempts() || left <= 0))
+            {
+                fail(lastFailure);
+                return;
+            }
+            Endpoint endpoint = pool.pick(key, tried);
+            if (endpoint == null)
+            {
+                fail(lastFailure != null ? lastFailure : new NoBackendException(pool.name(), pool.retryAfter()));
+                return;
+            }
+            tried.add(endpoint);
+            // Counted from the handshake on, so least-connections sees sessions being opened, not only open ones.
+            Lease lease = endpoint.lease(true);
+            URI target = TargetUri.resolve(endpoint.uri(), route, path, query, true);
+            ClientUpgradeRequest upgrade = new ClientUpgradeRequest(target);
+            upgrade.setHeaders(headers);
+            upgrade.setSubProtocols(subProtocols);
+            // A retry gets what is left of the total time if that is less than a whole connect timeout.
+            long timeout = route.connectTimeout().toMillis();
+            if (lastFailure != null)
+                timeout = Math.max(1, Math.min(timeout, TimeUnit.NANOSECONDS.toMillis(left)));
+            upgrade.setTimeout(timeout, TimeUnit.MILLISECONDS);
+            Relay relay = new Relay(ids.incrementAndGet(), target.toString(), new RelaySettings(route.idleTimeout(), maxFrameSize), WebSocketProxy.this::closed);
+            try
+            {
+                CompletableFuture<?> connecting = client.connect(relay.backendSide(), upgrade);
+                // A client that leaves while we connect cancels the result; pass that on to the connect.
+                result.whenComplete((r, x) ->
+                {
+                    if (x != null)
+                        connecting.cancel(false);
+                });
+                connecting.whenComplete((session, failure) ->
+                {
+                    if (failure == null)
+                    {
+                        pool.reportSuccess(endpoint);
+                        relays.put(relay, lease);
+                        relaysOpened.incrementAndGet();
+                        if (!result.complete(new BackendHop(relay, pool.stickyCookie(key, endpoint, cookiePath, secure))))
+                            relay.abandon("client left during the backend handshake");
+                        return;
+                    }
+                    lease.release();
+                    if (result.isDone())
+                        return; // The client left and cancelled this handshake: nothing to say about the backend.
+                    boolean backendFailed = HandshakeFailures.isBackendFailure(failure);
+                    if (backendFailed)
+                        pool.reportFailure(endpoint);
+                    else
+                        pool.reportSuccess(endpoint);
+                    LOG.info("ws handshake to {} failed: {}{}", target, HandshakeFailures.describe(failure), backendFailed ? "" : " (the backend's answer)");
+                    if (backendFailed)
+                        next(failure);
+                    else
+                        fail(failure);
+                });
+            }
+            catch (Throwable x)
+            {
+                lease.release();
+                LOG.info("ws handshake to {} failed: {}", target, x.toString());
+                fail(x);
+            }
+        }
+
+        private void fail(Throwable failure)
+        {
             handshakesFailed.incrementAndGet();
-            result.completeExceptionally(x);
+            result.completeExceptionally(failure);
         }
     }
 
     private void closed(Relay relay)
     {
-        relays.remove(relay);
+        Lease lease = relays.remove(relay);
+        if (lease != null)
+            lease.release();
         if (ACCESS.isInfoEnabled())
             ACCESS.info(relay.summary());
+    }
+
+    /** A health probe doing a WebSocket handshake with this component's client. */
+    public org.wsproxy.upstream.Probe probe(org.wsproxy.config.HealthCheckConfig config)
+    {
+        return new WebSocketProbe(client, config);
+    }
+
+    /**
+     * Closes the live sessions of an endpoint that was marked down (HAProxy's on-marked-down
+     * shutdown-sessions): both hops get 1001, so clients reconnect through the proxy to a healthy backend.
+     */
+    public int shutdownSessions(Endpoint endpoint)
+    {
+        int closed = 0;
+        for (Map.Entry<Relay, Lease> entry : relays.entrySet())
+        {
+            if (entry.getValue().endpoint() == endpoint)
+            {
+                entry.getKey().shutdown("Going Away: backend marked down");
+                closed++;
+            }
+        }
+        if (closed > 0)
+            LOG.info("closed {} live session(s) of {}, marked down", closed, endpoint);
+        return closed;
     }
 
     /** The relays with at least one hop still open. */
     public Set<Relay> relays()
     {
-        return Set.copyOf(relays);
+        return Set.copyOf(relays.keySet());
     }
 
     public long relaysOpened()

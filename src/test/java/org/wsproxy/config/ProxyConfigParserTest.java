@@ -68,6 +68,11 @@ public class ProxyConfigParserTest
             .orElseThrow(() -> new AssertionError("no route " + name + " in " + config.routes()));
     }
 
+    private static List<URI> uris(ProxyConfig config, RouteConfig route)
+    {
+        return config.pool(route.pool()).backends().stream().map(BackendConfig::uri).toList();
+    }
+
     // ---- Units -------------------------------------------------------------------------------
 
     @ParameterizedTest
@@ -136,7 +141,8 @@ public class ProxyConfigParserTest
         assertEquals(64 * 1024, config.maxFrameSize());
         RouteConfig main = route(config, "main");
         assertEquals("/", main.pathPrefix());
-        assertEquals(List.of(URI.create("http://127.0.0.1:8081")), main.backends());
+        assertEquals(List.of(URI.create("http://127.0.0.1:8081")), uris(config, main));
+        assertEquals("route:main", main.pool());
         assertTrue(main.websocket());
         assertEquals(Duration.ofSeconds(5), main.connectTimeout());
         assertEquals(Duration.ofHours(24), main.idleTimeout());
@@ -185,7 +191,7 @@ public class ProxyConfigParserTest
         assertEquals(Duration.ofHours(1), ws.idleTimeout());
         assertEquals(Duration.ofSeconds(10), ws.readTimeout());
         assertTrue(ws.websocket());
-        assertEquals(List.of(URI.create("ws://127.0.0.1:8081"), URI.create("http://127.0.0.1:8082/base/")), ws.backends());
+        assertEquals(List.of(URI.create("ws://127.0.0.1:8081"), URI.create("http://127.0.0.1:8082/base/")), uris(config, ws));
 
         RouteConfig app = route(config, "app");
         assertEquals(Duration.ofMillis(750), app.connectTimeout());
@@ -397,6 +403,223 @@ public class ProxyConfigParserTest
     {
         assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.trustedProxies", "127.0.0.1, " + entry)),
             "wsproxy.trustedProxies", entry);
+    }
+
+    // ---- Pools ---------------------------------------------------------------------------------
+
+    @Test
+    public void namedPoolsAreSharedByRoutesAndBackendsTakeWeightBackupAndDrain()
+    {
+        Map<String, String> raw = new HashMap<>();
+        raw.put("wsproxy.pools", "chat, web");
+        raw.put("wsproxy.pool.chat.backends", "http://10.0.0.1:8080 weight=3, http://10.0.0.2:8080 WEIGHT=1 drain,\n http://10.0.0.9:8080 backup");
+        raw.put("wsproxy.pool.web.backends", "http://10.0.1.1 http://10.0.1.2");
+        raw.put("wsproxy.routes", "ws, poll, app");
+        raw.put("wsproxy.route.ws.path", "/ws/");
+        raw.put("wsproxy.route.ws.pool", "chat");
+        raw.put("wsproxy.route.poll.path", "/socket.io/");
+        raw.put("wsproxy.route.poll.pool", "chat");
+        raw.put("wsproxy.route.app.path", "/");
+        raw.put("wsproxy.route.app.backends", "http://10.0.2.1");
+        ProxyConfig config = parse(raw);
+
+        assertEquals(List.of("chat", "web", "route:app"), config.pools().stream().map(PoolConfig::name).toList());
+        assertEquals("chat", route(config, "ws").pool());
+        assertEquals("chat", route(config, "poll").pool());
+        assertEquals(List.of(
+                new BackendConfig(URI.create("http://10.0.0.1:8080"), 3, false, false),
+                new BackendConfig(URI.create("http://10.0.0.2:8080"), 1, false, true),
+                new BackendConfig(URI.create("http://10.0.0.9:8080"), 1, true, false)),
+            config.pool("chat").backends());
+        assertEquals(List.of(URI.create("http://10.0.1.1"), URI.create("http://10.0.1.2")),
+            config.pool("web").backends().stream().map(BackendConfig::uri).toList());
+        assertEquals(List.of(URI.create("http://10.0.2.1")), uris(config, route(config, "app")));
+    }
+
+    @Test
+    public void routeNamingAnUnknownPoolIsRefused()
+    {
+        Map<String, String> raw = minimal();
+        raw.remove("wsproxy.route.main.backends");
+        raw.put("wsproxy.route.main.pool", "nope");
+        assertRefused(raw, "wsproxy.route.main.pool", "nope");
+        raw.put("wsproxy.pools", "chat");
+        raw.put("wsproxy.pool.chat.backends", "http://127.0.0.1:8081");
+        assertRefused(raw, "wsproxy.route.main.pool", "nope");
+        raw.remove("wsproxy.route.main.pool");
+        assertRefused(raw, "wsproxy.route.main.pool", "");
+    }
+
+    @Test
+    public void routeWithBothPoolAndBackendsIsRefused()
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.pools", "chat");
+        raw.put("wsproxy.pool.chat.backends", "http://127.0.0.1:8082");
+        raw.put("wsproxy.route.main.pool", "chat");
+        assertRefused(raw, "wsproxy.route.main.backends", "http://127.0.0.1:8081");
+    }
+
+    @Test
+    public void listedPoolWithoutBackendsIsRefused()
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.pools", "chat");
+        assertRefused(raw, "wsproxy.pool.chat.backends", "");
+    }
+
+    @Test
+    public void unlistedPoolParameterIsRefusedAsUnknown()
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.pool.chat.backends", "http://127.0.0.1:8082");
+        assertRefused(raw, "wsproxy.pool.chat.backends", "http://127.0.0.1:8082");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"weight=0", "weight=1001", "weight=x", "heavy", "backup=yes"})
+    public void badBackendOptionIsRefusedByItself(String option)
+    {
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.route.main.backends", "http://127.0.0.1:8081 " + option)),
+            "wsproxy.route.main.backends", option);
+    }
+
+    @Test
+    public void optionBeforeAnyUrlAndDuplicateUrlAreRefused()
+    {
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.route.main.backends", "backup http://127.0.0.1:8081")),
+            "wsproxy.route.main.backends", "backup");
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.route.main.backends", "http://127.0.0.1:8081, http://127.0.0.1:8081 backup")),
+            "wsproxy.route.main.backends", "http://127.0.0.1:8081");
+    }
+
+    @Test
+    public void badPoolNamesAreRefused()
+    {
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.pools", "a.b")), "wsproxy.pools", "a.b");
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.pools", "a, a")), "wsproxy.pools", "a, a");
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "round-robin, round-robin",
+        "Least-Connections, least-connections",
+        "least-conn, least-connections",
+        "power-of-two, power-of-two",
+        "random-two, power-of-two",
+        "ip-hash, ip-hash",
+        "header:X-User-Id, header:X-User-Id",
+        "cookie:room, cookie:room",
+        "query:room, query:room"
+    })
+    public void everyBalancerIsUnderstood(String text, String parsed)
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.pools", "p");
+        raw.put("wsproxy.pool.p.backends", "http://127.0.0.1:8082");
+        raw.put("wsproxy.pool.p.balancer", text);
+        assertEquals(parsed, parse(raw).pool("p").balancer().toString());
+        raw.remove("wsproxy.pool.p.balancer");
+        assertEquals("round-robin", parse(raw).pool("p").balancer().toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"random", "header:", "header", "cookie:a b", "hash:x", "ip_hash"})
+    public void badBalancerIsRefused(String value)
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.pools", "p");
+        raw.put("wsproxy.pool.p.backends", "http://127.0.0.1:8082");
+        raw.put("wsproxy.pool.p.balancer", value);
+        assertRefused(raw, "wsproxy.pool.p.balancer", value);
+    }
+
+    @Test
+    public void healthChecksAreOffByDefaultAndParsedWhenAsked()
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.pools", "p");
+        raw.put("wsproxy.pool.p.backends", "http://127.0.0.1:8082");
+        PoolConfig defaults = parse(raw).pool("p");
+        assertEquals(new HealthCheckConfig(HealthCheckConfig.Kind.NONE, "/", 200, 399, Duration.ofSeconds(5), Duration.ofSeconds(2), 2, 3),
+            defaults.healthCheck());
+        assertFalse(defaults.shutdownSessionsOnDown());
+        assertEquals(new PassiveHealthConfig(1, Duration.ofSeconds(10), Duration.ofMinutes(5)), defaults.passive());
+        assertEquals(defaults.healthCheck(), parse(raw).pool("route:main").healthCheck());
+
+        raw.put("wsproxy.pool.p.healthCheck", "websocket");
+        raw.put("wsproxy.pool.p.healthCheckPath", "/ws/health?probe=1");
+        raw.put("wsproxy.pool.p.healthCheckStatus", "204");
+        raw.put("wsproxy.pool.p.healthCheckInterval", "1s");
+        raw.put("wsproxy.pool.p.healthCheckTimeout", "500ms");
+        raw.put("wsproxy.pool.p.healthCheckRise", "1");
+        raw.put("wsproxy.pool.p.healthCheckFall", "5");
+        raw.put("wsproxy.pool.p.shutdownSessionsOnDown", "true");
+        raw.put("wsproxy.pool.p.maxFails", "3");
+        raw.put("wsproxy.pool.p.failTimeout", "2s");
+        raw.put("wsproxy.pool.p.maxEjection", "1m");
+        PoolConfig pool = parse(raw).pool("p");
+        assertEquals(new HealthCheckConfig(HealthCheckConfig.Kind.WEBSOCKET, "/ws/health?probe=1", 204, 204, Duration.ofSeconds(1), Duration.ofMillis(500), 1, 5),
+            pool.healthCheck());
+        assertTrue(pool.shutdownSessionsOnDown());
+        assertEquals(new PassiveHealthConfig(3, Duration.ofSeconds(2), Duration.ofMinutes(1)), pool.passive());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "healthCheck, tcp",
+        "healthCheckPath, health",
+        "healthCheckStatus, 2xx",
+        "healthCheckStatus, 399-200",
+        "healthCheckInterval, 5ms",
+        "healthCheckTimeout, 0s",
+        "healthCheckRise, 0",
+        "healthCheckFall, -1",
+        "shutdownSessionsOnDown, sometimes",
+        "maxFails, 0",
+        "failTimeout, 10",
+        "maxEjection, 1s"
+    })
+    public void badHealthParametersAreRefused(String key, String value)
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.pools", "p");
+        raw.put("wsproxy.pool.p.backends", "http://127.0.0.1:8082");
+        raw.put("wsproxy.pool.p." + key, value);
+        assertRefused(raw, "wsproxy.pool.p." + key, value);
+    }
+
+    @Test
+    public void retriesInheritTheGlobalSettings()
+    {
+        Map<String, String> raw = minimal();
+        assertEquals(new RetryConfig(3, Duration.ofSeconds(15)), route(parse(raw), "main").retry());
+        raw.put("wsproxy.maxAttempts", "5");
+        raw.put("wsproxy.route.main.retryTimeout", "2s");
+        assertEquals(new RetryConfig(5, Duration.ofSeconds(2)), route(parse(raw), "main").retry());
+        raw.put("wsproxy.route.main.maxAttempts", "0");
+        assertRefused(raw, "wsproxy.route.main.maxAttempts", "0");
+    }
+
+    @Test
+    public void stickyCookieAndSecretAreParsed()
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.pools", "p");
+        raw.put("wsproxy.pool.p.backends", "http://127.0.0.1:8082");
+        assertEquals("", parse(raw).pool("p").stickyCookie());
+        assertEquals("", parse(raw).stickySecret());
+        raw.put("wsproxy.pool.p.stickyCookie", "WSPROXY_B");
+        raw.put("wsproxy.stickySecret", "sixteen chars at least");
+        assertEquals("WSPROXY_B", parse(raw).pool("p").stickyCookie());
+        assertEquals("sixteen chars at least", parse(raw).stickySecret());
+        raw.put("wsproxy.pool.p.stickyCookie", "a b");
+        assertRefused(raw, "wsproxy.pool.p.stickyCookie", "a b");
+        raw.put("wsproxy.pool.p.stickyCookie", "ok");
+        raw.put("wsproxy.stickySecret", "short");
+        // The secret itself never reaches the log.
+        ConfigException x = assertRefused(raw, "wsproxy.stickySecret", "(hidden)");
+        assertFalse(x.getMessage().contains("short"));
     }
 
     @Test

@@ -595,22 +595,39 @@ public class HttpProxyTest
     }
 
     @Test
-    public void deadBackendCostsOne502ThenIsSkipped() throws Exception
+    public void deadBackendCostsAGetNothingAndIsThenSkipped() throws Exception
     {
-        // HttpProxyServlet does not retry a request on another endpoint (the WebSocket side does): the one
-        // request sent to the dead backend gets 502, which marks it failed; later requests skip it for the back-off.
+        // The GET that met the dead backend is tried again on the live one (idempotent, no body): the client
+        // never sees the failure, and the dead backend is ejected for the fail timeout.
         TestBackend b1 = backend("b1");
-        ProxyServer proxy = start(new ProxyServer().route("main", "/", b1.url() + ", http://127.0.0.1:" + deadPort()));
+        int dead = deadPort();
+        ProxyServer proxy = start(new ProxyServer().route("main", "/", b1.url() + ", http://127.0.0.1:" + dead));
         List<String> outcomes = new ArrayList<>();
         for (int i = 0; i < 10; i++)
         {
             HttpResponse<String> response = get(proxy, "/http/echo?i=" + i);
             outcomes.add(response.statusCode() + " " + response.headers().firstValue("X-Backend").orElse("-"));
         }
-        List<String> expected = new ArrayList<>(List.of("200 b1", "502 -"));
-        while (expected.size() < 10)
-            expected.add("200 b1");
-        assertEquals(expected, outcomes);
+        assertEquals(java.util.Collections.nCopies(10, "200 b1"), outcomes);
+        org.wsproxy.upstream.Endpoint deadEndpoint = proxy.pools().get("route:main").endpoints().get(1);
+        assertEquals(1, deadEndpoint.failures());
+        assertTrue(deadEndpoint.isEjected());
+    }
+
+    @Test
+    public void postWithABodyIsNotRetried() throws Exception
+    {
+        // The body was streamed to the first backend (or may have been): sending it again is not the proxy's call.
+        TestBackend b1 = backend("b1");
+        ProxyServer proxy = start(new ProxyServer().route("main", "/", "http://127.0.0.1:" + deadPort() + ", " + b1.url()));
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(proxy.httpUrl("/http/echo"))).timeout(WAIT)
+            .POST(HttpRequest.BodyPublishers.ofString("payload")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(502, response.statusCode());
+        // The dead backend is now ejected: the next POST goes to b1.
+        response = client.send(HttpRequest.newBuilder(URI.create(proxy.httpUrl("/http/echo"))).timeout(WAIT)
+            .POST(HttpRequest.BodyPublishers.ofString("payload")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        assertEquals("b1", response.headers().firstValue("X-Backend").orElse("-"));
     }
 
     // ---- A WebSocket route also carries plain HTTP ----------------------------------------------

@@ -16,8 +16,8 @@ public class RouterTest
 {
     static RouteConfig config(String name, String path)
     {
-        return new RouteConfig(name, path, List.of(URI.create("http://127.0.0.1:8081")), true,
-            Duration.ofSeconds(5), Duration.ofHours(24), Duration.ofSeconds(60));
+        return new RouteConfig(name, path, "route:" + name, true,
+            Duration.ofSeconds(5), Duration.ofHours(24), Duration.ofSeconds(60), new org.wsproxy.config.RetryConfig(3, Duration.ofSeconds(15)));
     }
 
     private static Router router(RouteConfig... configs)
@@ -83,7 +83,7 @@ public class RouterTest
         assertEquals(List.of("api", "root"), router.routes().stream().map(Route::name).toList());
         Route api = router.routes().get(0);
         assertEquals("/api/", api.pathPrefix());
-        assertEquals("api", api.upstream());
+        assertEquals("route:api", api.pool());
         assertEquals(Duration.ofSeconds(60), api.readTimeout());
     }
 }

@@ -93,6 +93,31 @@ public class ProxyServer
         return "ws://127.0.0.1:" + port() + path;
     }
 
+    /** The running proxy's pools, to look at endpoints, counters and snapshots. */
+    public org.wsproxy.upstream.Pools pools()
+    {
+        return (org.wsproxy.upstream.Pools)context.getServletContext().getAttribute(org.wsproxy.upstream.Pools.class.getName());
+    }
+
+    /** A named pool with its backends (`url weight=N backup drain` entries), declared in wsproxy.pools. */
+    public ProxyServer pool(String name, String backends)
+    {
+        String pools = params.getOrDefault("wsproxy.pools", "");
+        params.put("wsproxy.pools", pools.isEmpty() ? name : pools + "," + name);
+        params.put("wsproxy.pool." + name + ".backends", backends);
+        return this;
+    }
+
+    /** A route served by a named pool. */
+    public ProxyServer poolRoute(String name, String path, String pool)
+    {
+        String routes = params.getOrDefault("wsproxy.routes", "");
+        params.put("wsproxy.routes", routes.isEmpty() ? name : routes + "," + name);
+        params.put("wsproxy.route." + name + ".path", path);
+        params.put("wsproxy.route." + name + ".pool", pool);
+        return this;
+    }
+
     public WebAppContext context()
     {
         return context;

@@ -38,6 +38,9 @@ public class TestBackend
     public final BlockingQueue<String> closes = new LinkedBlockingQueue<>();
     public final BlockingQueue<String> pings = new LinkedBlockingQueue<>();
     public final AtomicLong floodSent = new AtomicLong();
+    /** What GET /health answers; tests flip it to make active health checks fail or pass. */
+    public volatile int healthStatus = 200;
+    public final AtomicLong healthProbes = new AtomicLong();
     private final String name;
     private Server server;
     private ServerConnector connector;
@@ -69,6 +72,12 @@ public class TestBackend
             container.addMapping("/ws/reject", (rq, rs, cb) ->
             {
                 Response.writeError(rq, rs, cb, 403);
+                return null;
+            });
+            container.addMapping("/ws/unavailable/*", (rq, rs, cb) ->
+            {
+                record(rq.getHeaders());
+                Response.writeError(rq, rs, cb, 503);
                 return null;
             });
             container.addMapping("/ws/slow", (rq, rs, cb) ->
@@ -137,6 +146,18 @@ public class TestBackend
     public String url()
     {
         return "http://127.0.0.1:" + port();
+    }
+
+    /**
+     * As close to a crash as one JVM allows: the listening socket is closed (new connections refused), then
+     * every open connection is dropped without a close frame, then the server is stopped.
+     */
+    public void kill() throws Exception
+    {
+        connector.close();
+        for (org.eclipse.jetty.io.EndPoint endPoint : connector.getConnectedEndPoints())
+            endPoint.close();
+        server.stop();
     }
 
     public void stop() throws Exception
@@ -276,6 +297,14 @@ public class TestBackend
         public boolean handle(Request request, Response response, Callback callback) throws Exception
         {
             String path = request.getHttpURI().getPath();
+            if (path.equals("/health"))
+            {
+                healthProbes.incrementAndGet();
+                response.setStatus(healthStatus);
+                response.getHeaders().put("X-Backend", name);
+                Content.Sink.write(response, true, "health " + healthStatus + "\n", callback);
+                return true;
+            }
             if (path.startsWith("/http/stream"))
             {
                 int n = Integer.parseInt(param(request, "n", "3"));

@@ -1,0 +1,251 @@
+package org.wsproxy.upstream;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+import org.eclipse.jetty.util.thread.AutoLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.wsproxy.config.BackendConfig;
+import org.wsproxy.config.PassiveHealthConfig;
+
+/**
+ * A pool of interchangeable endpoints (Envoy's cluster): "pick one for this request" and "this is how
+ * it went". Selection reads an immutable {@link Snapshot} (members and prepared selectors) that a
+ * reconfiguration replaces in one atomic swap, so a pick never locks against a change and never sees
+ * half of one. Endpoints are kept across snapshots by URL, with their counters and health.
+ */
+public final class Pool
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Pool.class);
+
+    private final String name;
+    private final LoadBalancer balancer;
+    private final PassiveHealthConfig passive;
+    private final OutlierDetector outliers;
+    private final StickyCookie sticky;
+    private final AutoLock updates = new AutoLock();
+    private final AtomicReference<Snapshot> snapshot = new AtomicReference<>();
+    private final List<Consumer<Endpoint>> downListeners = new CopyOnWriteArrayList<>();
+
+    public Pool(String name, List<BackendConfig> backends, LoadBalancer balancer, PassiveHealthConfig passive)
+    {
+        this(name, backends, balancer, passive, null);
+    }
+
+    /** @param sticky the pool's sticky cookie, or null for none */
+    public Pool(String name, List<BackendConfig> backends, LoadBalancer balancer, PassiveHealthConfig passive, StickyCookie sticky)
+    {
+        this.name = name;
+        this.sticky = sticky;
+        this.balancer = balancer;
+        this.passive = passive;
+        this.outliers = new OutlierDetector(name, passive);
+        update(backends);
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    public LoadBalancer balancer()
+    {
+        return balancer;
+    }
+
+    public Snapshot snapshot()
+    {
+        return snapshot.get();
+    }
+
+    /** The endpoints of the current snapshot, in configured order. */
+    public List<Endpoint> endpoints()
+    {
+        return snapshot.get().members().stream().map(Member::endpoint).toList();
+    }
+
+    /**
+     * Replaces the members at once: backends already present keep their endpoint (counters, health and live
+     * sessions untouched) and take the new weight, backup and drain settings; new ones get a fresh endpoint;
+     * removed ones leave the snapshot, while their live sessions go on until they end.
+     */
+    public void update(List<BackendConfig> backends)
+    {
+        if (backends.isEmpty())
+            throw new IllegalArgumentException("A pool needs at least one backend: " + name);
+        try (AutoLock ignored = updates.lock())
+        {
+            Snapshot old = snapshot.get();
+            Map<URI, Endpoint> existing = new HashMap<>();
+            if (old != null)
+                old.members().forEach(m -> existing.put(m.endpoint().uri(), m.endpoint()));
+            List<Member> members = new ArrayList<>(backends.size());
+            for (BackendConfig backend : backends)
+            {
+                Endpoint endpoint = existing.get(backend.uri());
+                if (endpoint == null)
+                    endpoint = new Endpoint(backend.uri());
+                members.add(new Member(endpoint, backend.weight(), backend.backup(), backend.drain()));
+            }
+            snapshot.set(new Snapshot(old == null ? 1 : old.version() + 1, members, balancer));
+        }
+    }
+
+    /**
+     * @param key what the request offers to hash on
+     * @param tried endpoints already tried for this request (may be empty)
+     * @return an eligible endpoint (healthy, not draining, not tried): a primary if any is eligible, else a
+     * backup; null when there is none, which the caller answers with 503 and {@link #retryAfter()}
+     */
+    public Endpoint pick(RequestKey key, Collection<Endpoint> tried)
+    {
+        Snapshot current = snapshot.get();
+        long now = System.nanoTime();
+        if (sticky != null)
+        {
+            // A valid cookie wins over balancing, even for a draining backend (its sessions are meant to finish
+            // there); not for one that is unhealthy or was already tried: then it is balanced, and re-stuck.
+            String value = key.cookie(sticky.name());
+            Member member = value == null ? null : sticky.find(current, value);
+            if (member != null && !tried.contains(member.endpoint()) && member.endpoint().isHealthy(now))
+                return member.endpoint();
+        }
+        return current.select(key, m -> !m.drain() && !tried.contains(m.endpoint()) && m.endpoint().isHealthy(now));
+    }
+
+    /**
+     * @return the Set-Cookie header value that sticks the client to {@code chosen}, or null when the pool has
+     * no sticky cookie or the request already carries the right one
+     */
+    public String stickyCookie(RequestKey key, Endpoint chosen, String path, boolean secure)
+    {
+        if (sticky == null)
+            return null;
+        if (sticky.value(chosen).equals(key.cookie(sticky.name())))
+            return null;
+        return sticky.setCookie(chosen, path, secure);
+    }
+
+    /** The data path reports a failed connect or handshake (refused, reset, timed out, 502-504): passive health decides. */
+    public void reportFailure(Endpoint endpoint)
+    {
+        outliers.failure(endpoint, System.nanoTime());
+    }
+
+    /** The data path reports that the endpoint answered (a 101, or any HTTP response). */
+    public void reportSuccess(Endpoint endpoint)
+    {
+        outliers.success(endpoint);
+    }
+
+    /** Active health: the endpoint takes no new sessions until {@link #markUp}; listeners hear of it. */
+    public void markDown(Endpoint endpoint, String why)
+    {
+        endpoint.setUp(false);
+        LOG.info("pool {}: {} marked down: {}", name, endpoint, why);
+        for (Consumer<Endpoint> listener : downListeners)
+        {
+            try
+            {
+                listener.accept(endpoint);
+            }
+            catch (Throwable x)
+            {
+                LOG.warn("pool {}: a listener failed on {} down", name, endpoint, x);
+            }
+        }
+    }
+
+    /** Active health: the endpoint takes new sessions again (unless ejected or draining). */
+    public void markUp(Endpoint endpoint, String why)
+    {
+        endpoint.setUp(true);
+        LOG.info("pool {}: {} marked up: {}", name, endpoint, why);
+    }
+
+    /** Called with each endpoint that active health checks mark down, on the checker's thread. */
+    public void onDown(Consumer<Endpoint> listener)
+    {
+        downListeners.add(listener);
+    }
+
+    /**
+     * When to try again after nothing was eligible, for a 503's Retry-After: the time until the first
+     * ejection ends, rounded up to whole seconds; the fail timeout when no backend is ejected (down or draining).
+     */
+    public Duration retryAfter()
+    {
+        long now = System.nanoTime();
+        long least = Long.MAX_VALUE;
+        for (Member member : snapshot.get().members())
+        {
+            long left = member.endpoint().ejectionLeft(now);
+            if (!member.drain() && member.endpoint().isUp() && left > 0)
+                least = Math.min(least, left);
+        }
+        Duration wait = least == Long.MAX_VALUE ? passive.failTimeout() : Duration.ofNanos(least);
+        long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+        return Duration.ofSeconds(seconds);
+    }
+
+    @Override
+    public String toString()
+    {
+        return "Pool[" + name + " " + balancer.name() + " " + snapshot.get() + "]";
+    }
+
+    /** One configuration of the pool: members in configured order and the selectors prepared for them. Immutable. */
+    public static final class Snapshot
+    {
+        private final long version;
+        private final List<Member> members;
+        private final LoadBalancer.Selector primaries;
+        private final LoadBalancer.Selector backups;
+
+        Snapshot(long version, List<Member> members, LoadBalancer balancer)
+        {
+            this.version = version;
+            this.members = List.copyOf(members);
+            List<Member> primary = members.stream().filter(m -> !m.backup()).toList();
+            List<Member> backup = members.stream().filter(Member::backup).toList();
+            this.primaries = primary.isEmpty() ? null : balancer.prepare(primary);
+            this.backups = backup.isEmpty() ? null : balancer.prepare(backup);
+        }
+
+        public long version()
+        {
+            return version;
+        }
+
+        public List<Member> members()
+        {
+            return members;
+        }
+
+        /** Backups only when no primary is eligible. */
+        Endpoint select(RequestKey key, Predicate<Member> eligible)
+        {
+            Endpoint endpoint = primaries == null ? null : primaries.select(key, eligible);
+            if (endpoint == null && backups != null)
+                endpoint = backups.select(key, eligible);
+            return endpoint;
+        }
+
+        @Override
+        public String toString()
+        {
+            return "v" + version + " " + members.stream().map(m -> m.endpoint() + (m.weight() != 1 ? " weight=" + m.weight() : "") +
+                (m.backup() ? " backup" : "") + (m.drain() ? " drain" : "")).toList();
+        }
+    }
+}
