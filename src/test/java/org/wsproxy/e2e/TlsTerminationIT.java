@@ -157,7 +157,12 @@ class TlsTerminationIT
         assertEquals("over h2", recorder.text.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
         session.close(4001, "bye", Callback.NOOP);
         assertEquals("4001 bye", recorder.closed.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
-        assertTrue(jetty.logLines().stream().anyMatch(line -> line.contains("ws://127.0.0.1:" + backend.getPort() + "/ws/echo")),
+        // The access line is written once both hops have closed, just after the client saw its close.
+        String relayed = "ws://127.0.0.1:" + backend.getPort() + "/ws/echo";
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (jetty.logLines().stream().noneMatch(line -> line.contains(relayed)) && System.nanoTime() < deadline)
+            Thread.sleep(50);
+        assertTrue(jetty.logLines().stream().anyMatch(line -> line.contains(relayed)),
             "no relay of the HTTP/2 WebSocket in the access log:\n" + jetty.log());
     }
 
