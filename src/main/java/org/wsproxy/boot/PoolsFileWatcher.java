@@ -17,8 +17,6 @@ import org.wsproxy.config.BackendConfig;
 import org.wsproxy.config.ConfigException;
 import org.wsproxy.config.PoolsFile;
 import org.wsproxy.config.ProxyConfig;
-import org.wsproxy.upstream.Member;
-import org.wsproxy.upstream.Pool;
 import org.wsproxy.upstream.Pools;
 
 /**
@@ -140,22 +138,7 @@ public class PoolsFileWatcher extends ContainerLifeCycle
             LOG.error("wsproxy: {} not applied, nothing changed: {}", file, x.getMessage());
             return;
         }
-        for (Map.Entry<String, List<BackendConfig>> entry : backends.entrySet())
-        {
-            Pool pool = pools.get(entry.getKey());
-            if (entry.getValue().equals(current(pool)))
-                continue;
-            Pool.Snapshot before = pool.snapshot();
-            pool.update(entry.getValue());
-            LOG.info("wsproxy: pool {} changed by {}: {} -> {}", pool.name(), file.getFileName(), before, pool.snapshot());
-        }
+        PoolChanges.apply(pools, backends, file.getFileName().toString());
         applied++;
-    }
-
-    private static List<BackendConfig> current(Pool pool)
-    {
-        return pool.snapshot().members().stream()
-            .map((Member m) -> new BackendConfig(m.endpoint().uri(), m.weight(), m.backup(), m.drain()))
-            .toList();
     }
 }

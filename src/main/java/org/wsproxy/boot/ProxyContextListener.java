@@ -55,6 +55,13 @@ public class ProxyContextListener implements ServletContextListener
             throw new IllegalStateException("wsproxy: could not start: " + x, x);
         }
         runtime.publish(context);
+        if (config.admin().enabled())
+        {
+            // Registered only when configured: an exact path, which the servlet container prefers over the proxy's "/".
+            jakarta.servlet.ServletRegistration.Dynamic admin = context.addServlet("wsproxy-admin", new AdminServlet(config, runtime.pools()));
+            admin.addMapping(config.admin().path());
+            LOG.info("wsproxy admin endpoint at {}{} for {} (bearer token required)", context.getContextPath(), config.admin().path(), config.admin().allow());
+        }
         for (RouteConfig route : config.routes())
         {
             LOG.info("wsproxy route {}: {}{} -> pool {} {} (websocket {}, connectTimeout {}, idleTimeout {}, readTimeout {})",

@@ -26,6 +26,16 @@ public final class PoolsFile
      */
     public static Map<String, List<BackendConfig>> parse(String content, ProxyConfig config)
     {
+        Map<String, List<BackendConfig>> backends = new LinkedHashMap<>();
+        for (PoolConfig pool : config.pools())
+            backends.put(pool.name(), pool.backends());
+        backends.putAll(parseListed(content, config));
+        return backends;
+    }
+
+    /** @return the backends of the pools the text lists, and only those (what the admin endpoint applies) */
+    public static Map<String, List<BackendConfig>> parseListed(String content, ProxyConfig config)
+    {
         Properties properties = new Properties();
         try
         {
@@ -36,8 +46,6 @@ public final class PoolsFile
             throw new ConfigException(ProxyConfigParser.POOLS_FILE, "", "a properties file (" + x.getMessage() + ")");
         }
         Map<String, List<BackendConfig>> backends = new LinkedHashMap<>();
-        for (PoolConfig pool : config.pools())
-            backends.put(pool.name(), pool.backends());
         for (String key : new java.util.TreeSet<>(properties.stringPropertyNames()))
         {
             String pool = poolOf(key, config);

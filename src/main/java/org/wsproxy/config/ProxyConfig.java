@@ -17,9 +17,10 @@ import java.util.List;
  * @param stickySecret the key of sticky cookies' HMAC, or "" to make one at start-up
  * @param poolsFile the watched file of pool backends, or "" for none; relative to jetty.base
  * @param poolsFileInterval how often the pools file is looked at
+ * @param admin the admin endpoint (off by default)
  */
 public record ProxyConfig(List<RouteConfig> routes, List<PoolConfig> pools, boolean preserveHost, List<String> trustedProxies, long maxFrameSize,
-                          String stickySecret, String poolsFile, java.time.Duration poolsFileInterval)
+                          String stickySecret, String poolsFile, java.time.Duration poolsFileInterval, AdminConfig admin)
 {
     public ProxyConfig
     {

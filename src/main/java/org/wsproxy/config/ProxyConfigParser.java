@@ -32,6 +32,9 @@ public final class ProxyConfigParser
     public static final String STICKY_SECRET = "wsproxy.stickySecret";
     public static final String POOLS_FILE = "wsproxy.poolsFile";
     public static final String POOLS_FILE_INTERVAL = "wsproxy.poolsFileInterval";
+    public static final String ADMIN_PATH = "wsproxy.admin.path";
+    public static final String ADMIN_TOKEN = "wsproxy.admin.token";
+    public static final String ADMIN_ALLOW = "wsproxy.admin.allow";
     public static final String RETRY_TIMEOUT = "wsproxy.retryTimeout";
     /** The name of the pool made of route {@code name}'s own {@code backends}; ':' keeps it apart from named pools. */
     public static final String ROUTE_POOL_PREFIX = "route:";
@@ -69,6 +72,9 @@ public final class ProxyConfigParser
         defaults.put(STICKY_SECRET, "");
         defaults.put(POOLS_FILE, "");
         defaults.put(POOLS_FILE_INTERVAL, "2s");
+        defaults.put(ADMIN_PATH, "");
+        defaults.put(ADMIN_TOKEN, "");
+        defaults.put(ADMIN_ALLOW, "127.0.0.1, ::1");
         defaults.put(MAX_ATTEMPTS, "3");
         defaults.put(RETRY_TIMEOUT, "15s");
         defaults.put(route("<name>", "maxAttempts"), MAX_ATTEMPTS);
@@ -163,8 +169,38 @@ public final class ProxyConfigParser
         Duration poolsFileInterval = params.duration(POOLS_FILE_INTERVAL, Units.duration(DEFAULTS.get(POOLS_FILE_INTERVAL)));
         if (poolsFileInterval.toMillis() < 10)
             throw new ConfigException(POOLS_FILE_INTERVAL, params.string(POOLS_FILE_INTERVAL, ""), "a duration of at least 10ms");
+        AdminConfig admin = parseAdmin(params, paths);
         params.rejectUnknown();
-        return new ProxyConfig(routes, pools, preserveHost, trustedProxies, maxFrameSize, secret, poolsFile, poolsFileInterval);
+        return new ProxyConfig(routes, pools, preserveHost, trustedProxies, maxFrameSize, secret, poolsFile, poolsFileInterval, admin);
+    }
+
+    private static AdminConfig parseAdmin(Params params, Set<String> routePaths)
+    {
+        String path = params.string(ADMIN_PATH, DEFAULTS.get(ADMIN_PATH));
+        String token = params.string(ADMIN_TOKEN, DEFAULTS.get(ADMIN_TOKEN));
+        List<String> allow = params.has(ADMIN_ALLOW) ? params.list(ADMIN_ALLOW) : List.of(DEFAULTS.get(ADMIN_ALLOW).split(",\\s*"));
+        for (String pattern : allow)
+        {
+            try
+            {
+                InetAddressPattern.from(pattern);
+            }
+            catch (IllegalArgumentException x)
+            {
+                throw new ConfigException(ADMIN_ALLOW, pattern, "IP addresses, CIDR blocks (10.0.0.0/8) or ranges (10.0.0.1-10.0.0.9)");
+            }
+        }
+        if (path.isEmpty())
+        {
+            if (!token.isEmpty())
+                throw new ConfigException(ADMIN_PATH, "", "a path for the admin endpoint, since " + ADMIN_TOKEN + " is set");
+            return new AdminConfig("", "", allow);
+        }
+        if (!path.startsWith("/") || path.endsWith("/") || path.contains("*") || path.contains("?") || routePaths.contains(path))
+            throw new ConfigException(ADMIN_PATH, path, "an exact path starting with '/', not ending with '/', that is no route's path, e.g. /_wsproxy/pools");
+        if (token.length() < 16)
+            throw new ConfigException(ADMIN_TOKEN, "(hidden)", "a token of at least 16 characters: the admin endpoint is never open without one");
+        return new AdminConfig(path, token, allow);
     }
 
     private static PoolConfig parsePool(Params params, String name)

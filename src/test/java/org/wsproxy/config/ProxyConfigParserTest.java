@@ -623,6 +623,31 @@ public class ProxyConfigParserTest
     }
 
     @Test
+    public void adminEndpointIsOffByDefaultAndNeverOpenWithoutAToken()
+    {
+        Map<String, String> raw = minimal();
+        assertFalse(parse(raw).admin().enabled());
+        assertEquals(List.of("127.0.0.1", "::1"), parse(raw).admin().allow());
+        raw.put("wsproxy.admin.path", "/_wsproxy/pools");
+        assertRefused(raw, "wsproxy.admin.token", "(hidden)");
+        raw.put("wsproxy.admin.token", "too-short");
+        assertRefused(raw, "wsproxy.admin.token", "(hidden)");
+        raw.put("wsproxy.admin.token", "a-token-of-enough-length");
+        AdminConfig admin = parse(raw).admin();
+        assertTrue(admin.enabled());
+        assertFalse(admin.toString().contains("a-token-of-enough-length"));
+        raw.put("wsproxy.admin.allow", "10.0.0.0/8, 192.168.1.5");
+        assertEquals(List.of("10.0.0.0/8", "192.168.1.5"), parse(raw).admin().allow());
+        raw.put("wsproxy.admin.allow", "10.0.0.1/8");
+        assertRefused(raw, "wsproxy.admin.allow", "10.0.0.1/8");
+        raw.remove("wsproxy.admin.allow");
+        raw.put("wsproxy.admin.path", "/");
+        assertRefused(raw, "wsproxy.admin.path", "/");
+        raw.remove("wsproxy.admin.path");
+        assertRefused(raw, "wsproxy.admin.path", "");
+    }
+
+    @Test
     public void unknownServletInitParamIsRefused()
     {
         ConfigException x = assertThrows(ConfigException.class,

@@ -1,0 +1,137 @@
+package org.wsproxy.boot;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.util.InetAddressSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.wsproxy.config.AdminConfig;
+import org.wsproxy.config.BackendConfig;
+import org.wsproxy.config.ConfigException;
+import org.wsproxy.config.PoolsFile;
+import org.wsproxy.config.ProxyConfig;
+import org.wsproxy.upstream.Endpoint;
+import org.wsproxy.upstream.Member;
+import org.wsproxy.upstream.Pool;
+import org.wsproxy.upstream.Pools;
+
+/**
+ * The admin endpoint, registered only when {@code wsproxy.admin.path} and {@code wsproxy.admin.token} are
+ * configured. A caller outside {@code wsproxy.admin.allow} gets 403, one without the bearer token 401.
+ * <ul>
+ * <li>{@code GET}: each pool's members with weight, flags, health and counters, as text.</li>
+ * <li>{@code POST} (or {@code PUT}) with a body in the pools file's syntax: the pools it lists take those
+ * backends, validated whole first, like a change of the pools file (sessions are never closed); 400 naming
+ * the bad key and value otherwise, with nothing changed.</li>
+ * </ul>
+ */
+class AdminServlet extends HttpServlet
+{
+    private static final Logger LOG = LoggerFactory.getLogger(AdminServlet.class);
+    private static final int MAX_BODY = 64 * 1024;
+
+    private final ProxyConfig config;
+    private final Pools pools;
+    private final byte[] token;
+    private final InetAddressSet allowed = new InetAddressSet();
+
+    AdminServlet(ProxyConfig config, Pools pools)
+    {
+        this.config = config;
+        this.pools = pools;
+        AdminConfig admin = config.admin();
+        this.token = ("Bearer " + admin.token()).getBytes(StandardCharsets.UTF_8);
+        admin.allow().forEach(allowed::add);
+    }
+
+    /** 403 or 401 already sent when false. */
+    private boolean authorized(HttpServletRequest request, HttpServletResponse response) throws IOException
+    {
+        if (!allowed.test(java.net.InetAddress.getByName(request.getRemoteAddr())))
+        {
+            LOG.warn("wsproxy admin: refused {} {} from {} (not in wsproxy.admin.allow)", request.getMethod(), request.getRequestURI(), request.getRemoteAddr());
+            response.sendError(HttpServletResponse.SC_FORBIDDEN);
+            return false;
+        }
+        String authorization = request.getHeader("Authorization");
+        if (authorization == null || !MessageDigest.isEqual(token, authorization.getBytes(StandardCharsets.UTF_8)))
+        {
+            LOG.warn("wsproxy admin: refused {} {} from {} (no or wrong token)", request.getMethod(), request.getRequestURI(), request.getRemoteAddr());
+            response.setHeader("WWW-Authenticate", "Bearer realm=\"wsproxy\"");
+            response.sendError(HttpServletResponse.SC_UNAUTHORIZED);
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException
+    {
+        if (authorized(request, response))
+            state(response, HttpServletResponse.SC_OK, "");
+    }
+
+    @Override
+    protected void doPut(HttpServletRequest request, HttpServletResponse response) throws IOException
+    {
+        doPost(request, response);
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException
+    {
+        if (!authorized(request, response))
+            return;
+        byte[] body = request.getInputStream().readNBytes(MAX_BODY + 1);
+        if (body.length > MAX_BODY)
+        {
+            response.sendError(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE);
+            return;
+        }
+        Map<String, List<BackendConfig>> backends;
+        try
+        {
+            backends = PoolsFile.parseListed(new String(body, StandardCharsets.UTF_8), config);
+        }
+        catch (ConfigException x)
+        {
+            LOG.info("wsproxy admin: change from {} refused: {}", request.getRemoteAddr(), x.getMessage());
+            response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
+            response.setContentType("text/plain;charset=utf-8");
+            response.getWriter().println(x.getMessage() + "\nnothing changed");
+            return;
+        }
+        List<String> changed = PoolChanges.apply(pools, backends, "the admin endpoint (" + request.getRemoteAddr() + ")");
+        state(response, HttpServletResponse.SC_OK, "changed: " + (changed.isEmpty() ? "nothing" : String.join(", ", changed)) + "\n");
+    }
+
+    private void state(HttpServletResponse response, int status, String head) throws IOException
+    {
+        StringBuilder text = new StringBuilder(head);
+        for (Pool pool : pools.all())
+        {
+            Pool.Snapshot snapshot = pool.snapshot();
+            text.append("pool ").append(pool.name()).append(" v").append(snapshot.version()).append(' ').append(pool.balancer().name()).append('\n');
+            for (Member member : snapshot.members())
+            {
+                Endpoint e = member.endpoint();
+                text.append("  ").append(e.uri()).append(" weight=").append(member.weight())
+                    .append(member.backup() ? " backup" : "").append(member.drain() ? " drain" : "")
+                    .append(e.isUp() ? " up" : " down").append(e.isEjected() ? " ejected" : "")
+                    .append(" sessions=").append(e.sessions()).append(" requests=").append(e.requests())
+                    .append(" served=").append(e.served()).append(" failures=").append(e.failures()).append('\n');
+            }
+        }
+        response.setStatus(status);
+        response.setContentType("text/plain;charset=utf-8");
+        response.setHeader("Cache-Control", "no-store");
+        response.getWriter().print(text);
+    }
+}
