@@ -6,17 +6,23 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -83,10 +89,21 @@ class JettyHomeDeploymentIT
         int port = startJetty(base());
 
         EchoListener listener = new EchoListener();
-        WebSocket webSocket = client.newWebSocketBuilder()
-            .connectTimeout(TIMEOUT)
-            .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws/echo"), listener)
-            .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        WebSocket webSocket;
+        try
+        {
+            webSocket = client.newWebSocketBuilder()
+                .connectTimeout(TIMEOUT)
+                .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws/echo"), listener)
+                .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (ExecutionException x)
+        {
+            // The JDK only gives the status: the reason is in the proxy's log.
+            String failure = x.getCause() instanceof WebSocketHandshakeException handshake
+                ? "HTTP " + handshake.getResponse().statusCode() : String.valueOf(x.getCause());
+            throw new AssertionError(withLog("WebSocket handshake through the proxy failed: " + failure), x);
+        }
 
         webSocket.sendText("hello through wsproxy", true).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         assertEquals("hello through wsproxy", listener.text.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
@@ -101,16 +118,37 @@ class JettyHomeDeploymentIT
     }
 
     @Test
+    void chatBroadcastThroughProxy() throws Exception
+    {
+        int port = startJetty(base());
+        URI chat = URI.create("ws://127.0.0.1:" + port + "/ws/chat");
+
+        TextQueue alice = new TextQueue();
+        WebSocket aliceSocket = client.newWebSocketBuilder().buildAsync(chat, alice).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        alice.await(message -> message.contains("joined"));
+        TextQueue bob = new TextQueue();
+        WebSocket bobSocket = client.newWebSocketBuilder().buildAsync(chat, bob).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        bob.await(message -> message.contains("joined"));
+
+        // Sent by one client, broadcast by the backend, delivered to the other: both directions, both hops.
+        bobSocket.sendText("hello alice", true).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        assertTrue(alice.await(message -> message.endsWith(": hello alice")).startsWith("guest-"));
+
+        aliceSocket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        bobSocket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Test
     void httpThroughProxy() throws Exception
     {
         int port = startJetty(base());
 
         HttpResponse<String> page = get(port, "/");
-        assertEquals(200, page.statusCode(), page::body);
+        assertEquals(200, page.statusCode(), () -> withLog(page.body()));
         assertTrue(page.body().contains("<title>wsproxy demo</title>"), page::body);
 
         HttpResponse<String> time = get(port, "/api/time");
-        assertEquals(200, time.statusCode(), time::body);
+        assertEquals(200, time.statusCode(), () -> withLog(time.body()));
         assertTrue(time.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), time.headers()::toString);
         assertTrue(time.body().contains("\"server\":\"wsproxy-demo-backend\""), time::body);
     }
@@ -125,11 +163,11 @@ class JettyHomeDeploymentIT
         // Jetty itself is up; the context is not.
         HttpResponse<String> response = get(port, "/");
         assertTrue(response.statusCode() == 503 || response.statusCode() == 404,
-            () -> "Expected 503 or 404 from Jetty, got " + response.statusCode() + "\n" + response.body());
+            () -> withLog("Expected 503 or 404 from Jetty, got " + response.statusCode() + "\n" + response.body()));
 
         List<String> lines = jetty.logLines();
         assertTrue(lines.stream().anyMatch(line -> line.contains("wsproxy.route.ws.connectTimeout") && line.contains("-5s")),
-            () -> "No log line names the parameter and its value. Log:\n" + jetty.log());
+            () -> withLog("No log line names the parameter and its value."));
     }
 
     /** A copy of the committed jetty-base/ whose routes point at this test's backend. */
@@ -163,12 +201,52 @@ class JettyHomeDeploymentIT
         return client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
+    private String withLog(String message)
+    {
+        return message + "\n--- jetty-home log ---\n" + jetty.log();
+    }
+
     private static String requiredProperty(String name)
     {
         String value = System.getProperty(name);
         if (value == null || value.isBlank())
             fail("System property " + name + " is not set: run this test through `mvn verify` (failsafe sets it)");
         return value;
+    }
+
+    /** Queues whole text messages, so a test can wait for the one it expects among others. */
+    private static final class TextQueue implements WebSocket.Listener
+    {
+        private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+        private final StringBuilder parts = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last)
+        {
+            parts.append(data);
+            if (last)
+            {
+                messages.add(parts.toString());
+                parts.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        String await(Predicate<String> expected) throws InterruptedException
+        {
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            List<String> seen = new ArrayList<>();
+            while (true)
+            {
+                String message = messages.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                if (message == null)
+                    throw new AssertionError("Expected message not received within " + TIMEOUT.toSeconds() + " s; got " + seen);
+                seen.add(message);
+                if (expected.test(message))
+                    return message;
+            }
+        }
     }
 
     /** Collects the first whole text message, binary message and close, each into its own future. */
