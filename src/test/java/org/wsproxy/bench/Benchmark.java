@@ -142,7 +142,7 @@ public final class Benchmark
     private static String summary(Workload workload, Result result)
     {
         String cpu = result.cpuMicrosPerUnit() < 0 ? "" : String.format(", proxy CPU %.1f µs/%s", result.cpuMicrosPerUnit(), workload.unit());
-        String rss = result.rssPerConnection() < 0 ? "" : String.format(", RSS %.1f KiB/conn", result.rssPerConnection() / 1024.0);
+        String rss = !result.hasRss() ? "" : String.format(", RSS %.1f KiB/conn", result.rssPerConnection() / 1024.0);
         return String.format("%,.1f %s/s, p50 %s, p99 %s%s%s, errors %d%s", result.throughput(), workload.unit(),
             ResultTable.latency(result.p50()), ResultTable.latency(result.p99()), cpu, rss, result.errors(),
             result.errors() > 0 ? " (" + result.firstError() + ")" : "");

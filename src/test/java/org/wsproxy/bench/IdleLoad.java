@@ -22,11 +22,16 @@ final class IdleLoad implements Tally
     private final int connections;
     private final int inFlight;
     private final ProcessProbe probe;
+    private final Duration hold;
     private final Errors errors = new Errors();
     private final Latencies echoes = new Latencies();
 
-    IdleLoad(URI uri, int connections, int inFlight, ProcessProbe probe)
+    /**
+     * @param hold how long to keep the connections open once measured, to look at the proxy meanwhile
+     */
+    IdleLoad(URI uri, int connections, int inFlight, ProcessProbe probe, Duration hold)
     {
+        this.hold = hold;
         this.uri = uri;
         this.connections = connections;
         this.inFlight = inFlight;
@@ -52,7 +57,7 @@ final class IdleLoad implements Tally
             int opened = Handshakes.open(client, uri, all, inFlight, handshakes, errors);
             long end = System.nanoTime();
             long cpu = probe == null ? -1 : probe.cpuNanos() - cpuBefore;
-            long rssPerConnection = -1;
+            long rssPerConnection = Result.NOT_MEASURED;
             if (probe != null && opened > 0)
             {
                 probe.gc();
@@ -60,6 +65,11 @@ final class IdleLoad implements Tally
             }
             LoadDriver.progress(String.format("%,d open; each echoes one message", opened));
             checkEchoes(all);
+            if (!hold.isZero())
+            {
+                LoadDriver.progress(String.format("holding %,d connections open for %d s", opened, hold.toSeconds()));
+                Thread.sleep(hold.toMillis());
+            }
             Latencies sorted = Latencies.merge(List.of(handshakes));
             return new Result(opened, (end - begin) / 1e9, sorted.percentile(50), sorted.percentile(90),
                 sorted.percentile(99), sorted.percentile(100), echoes.count(), errors.count(), errors.first(), cpu, rssPerConnection);

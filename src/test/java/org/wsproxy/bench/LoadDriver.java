@@ -16,7 +16,7 @@ import org.eclipse.jetty.websocket.client.WebSocketClient;
  * <ul>
  * <li>{@code --workload echo|idle|http} and {@code --url} (ws:// for the first two, http:// for the last)</li>
  * <li>echo: {@code --connections --window --size --binary --per-mib --warmup --duration}</li>
- * <li>idle: {@code --connections --in-flight}; http: {@code --connections --warmup --duration}</li>
+ * <li>idle: {@code --connections --in-flight}, and {@code --hold 60s} to keep them open after; http: {@code --connections --warmup --duration}</li>
  * <li>{@code --pids} the proxy's processes, whose CPU time and RSS are read, and {@code --jcmd} to GC it
  * (absent for direct runs)</li>
  * </ul>
@@ -25,7 +25,7 @@ public final class LoadDriver
 {
     static final String PROGRESS = "PROGRESS ";
     private static final Set<String> FLAGS = Set.of("workload", "url", "connections", "window", "size", "binary",
-        "per-mib", "warmup", "duration", "in-flight", "pids", "jcmd");
+        "per-mib", "warmup", "duration", "in-flight", "hold", "pids", "jcmd");
 
     private LoadDriver()
     {
@@ -53,7 +53,8 @@ public final class LoadDriver
             case "echo" -> new EchoLoad(uri, connections, flags.integer("window", 1),
                 new EchoPayload(flags.bytes("size", 64), flags.bool("binary", false)), flags.bool("per-mib", false),
                 warmup, duration, probe).run();
-            case "idle" -> new IdleLoad(uri, connections, flags.integer("in-flight", 64), probe).run();
+            case "idle" -> new IdleLoad(uri, connections, flags.integer("in-flight", 64), probe,
+                flags.duration("hold", Duration.ZERO)).run();
             case "http" -> new HttpLoad(uri, connections, warmup, duration, probe).run();
             default -> throw new IllegalArgumentException("--workload is echo, idle or http, not " + workload);
         };

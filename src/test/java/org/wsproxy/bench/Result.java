@@ -14,12 +14,14 @@ import java.util.Map;
  * @param errors everything that went wrong: bad or missing echoes, failed sends, connects or requests
  * @param firstError what the first error was, or empty
  * @param proxyCpuNanos CPU time the proxy's processes used while measuring, or -1 when there is no proxy
- * @param rssPerConnection extra resident memory per idle connection, in bytes, or -1 when not measured
+ * @param rssPerConnection extra resident memory per idle connection, in bytes (it can be negative: a JVM may
+ *        give memory back), or {@link #NOT_MEASURED}
  */
 record Result(double units, double seconds, long p50, long p90, long p99, long max, long checked, long errors,
               String firstError, long proxyCpuNanos, long rssPerConnection)
 {
     static final String PREFIX = "RESULT\t";
+    static final long NOT_MEASURED = Long.MIN_VALUE;
 
     double throughput()
     {
@@ -30,6 +32,11 @@ record Result(double units, double seconds, long p50, long p90, long p99, long m
     double cpuMicrosPerUnit()
     {
         return proxyCpuNanos < 0 || units <= 0 ? -1 : proxyCpuNanos / 1000.0 / units;
+    }
+
+    boolean hasRss()
+    {
+        return rssPerConnection != NOT_MEASURED;
     }
 
     String toLine()
@@ -57,6 +64,6 @@ record Result(double units, double seconds, long p50, long p90, long p99, long m
     /** A result for a run that produced none (the driver failed), counted as one error. */
     static Result failed(String why)
     {
-        return new Result(0, 0, 0, 0, 0, 0, 0, 1, why, -1, -1);
+        return new Result(0, 0, 0, 0, 0, 0, 0, 1, why, -1, NOT_MEASURED);
     }
 }

@@ -46,7 +46,7 @@ final class ResultTable
                     cpu += String.format(Locale.ROOT, " (%.2f× nginx)", result.cpuMicrosPerUnit() / nginx.get().cpuMicrosPerUnit());
             }
             String rss = "";
-            if (result.rssPerConnection() >= 0)
+            if (result.hasRss())
             {
                 rss = String.format(Locale.ROOT, "%.1f KiB", result.rssPerConnection() / 1024.0);
                 if (row.target().name().equals("wsproxy") && nginx.isPresent() && nginx.get().rssPerConnection() > 0)

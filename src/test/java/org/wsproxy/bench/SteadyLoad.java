@@ -105,7 +105,7 @@ abstract class SteadyLoad implements Tally
             Latencies all = Latencies.merge(latencies);
             double seconds = (end - begin) / 1e9;
             return new Result(measured / workPerUnit, seconds, all.percentile(50), all.percentile(90), all.percentile(99),
-                all.percentile(100), checked.sum(), errors.count(), errors.first(), cpu, -1);
+                all.percentile(100), checked.sum(), errors.count(), errors.first(), cpu, Result.NOT_MEASURED);
         }
         finally
         {
