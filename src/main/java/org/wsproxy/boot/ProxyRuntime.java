@@ -1,5 +1,7 @@
 package org.wsproxy.boot;
 
+import java.util.concurrent.Executor;
+
 import jakarta.servlet.ServletContext;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.wsproxy.config.ProxyConfig;
@@ -21,13 +23,16 @@ public class ProxyRuntime extends ContainerLifeCycle
     private final ForwardingPolicy forwarding;
     private final WebSocketProxy webSocketProxy;
 
-    public ProxyRuntime(ProxyConfig config)
+    /**
+     * @param executor the server's thread pool, which the WebSocket side's client shares, or null for its own
+     */
+    public ProxyRuntime(ProxyConfig config, Executor executor)
     {
         this.config = config;
         this.router = new Router(config.routes());
         this.upstreams = new Upstreams(config.routes());
         this.forwarding = new ForwardingPolicy(config);
-        this.webSocketProxy = new WebSocketProxy(upstreams, forwarding, config.maxFrameSize());
+        this.webSocketProxy = new WebSocketProxy(upstreams, forwarding, config.maxFrameSize(), executor);
         addBean(router);
         addBean(upstreams);
         addBean(webSocketProxy, true);

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -46,12 +47,15 @@ public class WebSocketProxy extends ContainerLifeCycle
     private final AtomicLong handshakesFailed = new AtomicLong();
     private final Set<Relay> relays = ConcurrentHashMap.newKeySet();
 
-    public WebSocketProxy(Upstreams upstreams, ForwardingPolicy forwarding, long maxFrameSize)
+    /**
+     * @param executor the server's thread pool, for the backend hops too ({@link BackendClients}), or null
+     */
+    public WebSocketProxy(Upstreams upstreams, ForwardingPolicy forwarding, long maxFrameSize, Executor executor)
     {
         this.upstreams = upstreams;
         this.forwarding = forwarding;
         this.maxFrameSize = maxFrameSize;
-        this.client = new WebSocketClient();
+        this.client = BackendClients.create(executor);
         // The relay's own close handling sends 1001 to both hops' peers via the backend's close on stop.
         client.setStopAtShutdown(false);
         client.setMaxFrameSize(maxFrameSize);

@@ -27,6 +27,7 @@ public final class EchoConnection implements Session.Listener
     private final Callback sent;
     private volatile Session session;
     private volatile boolean closing;
+    private volatile boolean closed;
     // Guarded by this: the next message to send, the next expected back, and how much of it has arrived.
     private long nextSend;
     private long nextReceive;
@@ -80,6 +81,12 @@ public final class EchoConnection implements Session.Listener
     synchronized long inFlight()
     {
         return nextSend - nextReceive;
+    }
+
+    /** Whether the close handshake has ended (or the connection never opened). */
+    boolean isClosed()
+    {
+        return closed || session == null;
     }
 
     void close()
@@ -161,6 +168,7 @@ public final class EchoConnection implements Session.Listener
     @Override
     public void onWebSocketClose(int statusCode, String reason)
     {
+        closed = true;
         if (!closing)
             errors.add("#" + id + " closed by the other side: " + statusCode + " " + reason);
     }

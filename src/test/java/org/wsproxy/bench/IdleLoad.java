@@ -10,8 +10,8 @@ import org.eclipse.jetty.websocket.client.WebSocketClient;
 /**
  * Workload (d): opens {@code connections} WebSockets, {@code inFlight} handshakes at a time, and holds them
  * open doing nothing. Measured: handshakes per second and the proxy's CPU time per handshake while
- * opening; the proxy's resident memory per idle connection, after a full GC before and after
- * (each open WebSocket holds two connections in the proxy, the client's and the backend's). Then
+ * opening; the memory the proxy needs per idle connection ({@link ProcessProbe#memoryBytes()} before and
+ * after; each open WebSocket holds two connections in the proxy, the client's and the backend's). Then
  * each connection echoes one message, to show it is really open end to end, and all are closed.
  */
 final class IdleLoad implements Tally
@@ -48,21 +48,16 @@ final class IdleLoad implements Tally
             all.add(new EchoConnection(i, 1, 1, payload, this, echoes, errors));
         try
         {
-            if (probe != null)
-                probe.gc();
-            long rssBefore = probe == null ? 0 : probe.rssBytes();
+            long memoryBefore = probe == null ? 0 : probe.memoryBytes();
             long cpuBefore = probe == null ? 0 : probe.cpuNanos();
             long begin = System.nanoTime();
             Latencies handshakes = new Latencies();
             int opened = Handshakes.open(client, uri, all, inFlight, handshakes, errors);
             long end = System.nanoTime();
             long cpu = probe == null ? -1 : probe.cpuNanos() - cpuBefore;
-            long rssPerConnection = Result.NOT_MEASURED;
+            long memoryPerConnection = Result.NOT_MEASURED;
             if (probe != null && opened > 0)
-            {
-                probe.gc();
-                rssPerConnection = (probe.rssBytes() - rssBefore) / opened;
-            }
+                memoryPerConnection = (probe.memoryBytes() - memoryBefore) / opened;
             LoadDriver.progress(String.format("%,d open; each echoes one message", opened));
             checkEchoes(all);
             if (!hold.isZero())
@@ -72,11 +67,16 @@ final class IdleLoad implements Tally
             }
             Latencies sorted = Latencies.merge(List.of(handshakes));
             return new Result(opened, (end - begin) / 1e9, sorted.percentile(50), sorted.percentile(90),
-                sorted.percentile(99), sorted.percentile(100), echoes.count(), errors.count(), errors.first(), cpu, rssPerConnection);
+                sorted.percentile(99), sorted.percentile(100), echoes.count(), errors.count(), errors.first(), cpu, memoryPerConnection);
         }
         finally
         {
+            // Wait for the close handshakes, so that the proxy has let go of these connections when this exits
+            // (the next run's "before" must not count them).
             all.forEach(EchoConnection::close);
+            long deadline = System.nanoTime() + ECHO_TIMEOUT.toNanos();
+            while (!all.stream().allMatch(EchoConnection::isClosed) && System.nanoTime() < deadline)
+                Thread.sleep(10);
             client.stop();
         }
     }

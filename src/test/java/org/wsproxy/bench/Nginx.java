@@ -109,7 +109,7 @@ final class Nginx implements AutoCloseable
                 map $http_upgrade $connection_upgrade { default upgrade; '' close; }
                 upstream backend { server 127.0.0.1:%d; keepalive 64; }
                 server {
-                    listen 127.0.0.1:%d backlog=4096;
+                    listen 127.0.0.1:%d;
                     location /ws/ {
                         proxy_pass http://backend;
             %s            proxy_set_header Upgrade $http_upgrade;

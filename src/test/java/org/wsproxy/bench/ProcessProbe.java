@@ -3,21 +3,31 @@ package org.wsproxy.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What the benchmark reads about a proxy (or backend) from {@code /proc}: CPU time used so far and
  * resident memory, summed over its processes (one JVM, or nginx's workers). CPU time is the figure least
  * disturbed by other processes on the machine, since it counts only what this process ran, not what it
- * waited. For a JVM, {@link #gc()} runs a full GC through {@code jcmd} first, so RSS shows live memory
- * rather than garbage not yet collected.
+ * waited.
+ * <p>A JVM's resident memory says more about its heap's history than about what it holds: the heap grows
+ * in steps and gives memory back (or not) by its own policy. So for a JVM, {@link #memoryBytes()} is its
+ * RSS outside the Java heap (from {@code /proc/PID/smaps}, the heap's address ranges from
+ * {@code jcmd GC.heap_info}) plus the heap's live bytes after a full GC ({@code jcmd GC.run}): what the
+ * process needs, whatever its heap's size. For anything else it is the RSS.</p>
  *
  * @param pids the processes, all counted together
- * @param jcmd the {@code jcmd} for a JVM, or null for a process that has no GC
+ * @param jcmd the {@code jcmd} for a JVM, or null for a process that is not one
  */
 record ProcessProbe(List<Long> pids, Path jcmd)
 {
+    private static final Pattern GENERATION = Pattern.compile("total \\d+K, used (\\d+)K");
+    private static final Pattern ADDRESS = Pattern.compile("0x([0-9a-f]+)");
+    private static final Pattern MAPPING = Pattern.compile("([0-9a-f]+)-[0-9a-f]+ ");
     /** Linux's USER_HZ, the unit of /proc/PID/stat's CPU times: 100 on every architecture Java runs on. */
     private static final long TICKS_PER_SECOND = 100;
 
@@ -51,34 +61,76 @@ record ProcessProbe(List<Long> pids, Path jcmd)
         return kib * 1024;
     }
 
-    /** A full GC in the JVM, done when this returns; nothing for a process without a GC. */
-    void gc()
+    /**
+     * The memory the processes need now (see above), in bytes; for a JVM this runs a full GC first.
+     */
+    long memoryBytes()
     {
         if (jcmd == null)
-            return;
+            return rssBytes();
+        long bytes = 0;
         for (long pid : pids)
         {
-            try
+            jcmd(pid, "GC.run");
+            List<long[]> heapRanges = new ArrayList<>();
+            long liveHeap = 0;
+            // e.g. " tenured generation   total 321536K, used 67609K [0x00000000c4000000, 0x00000000d7a00000, 0x0000000100000000)"
+            for (String line : jcmd(pid, "GC.heap_info").split("\n"))
             {
-                Process process = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run")
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-                if (!process.waitFor(60, TimeUnit.SECONDS))
-                {
-                    process.destroyForcibly();
-                    throw new IllegalStateException("jcmd " + pid + " GC.run did not finish within 60 s");
-                }
+                Matcher generation = GENERATION.matcher(line);
+                if (!generation.find())
+                    continue;
+                liveHeap += Long.parseLong(generation.group(1)) * 1024;
+                Matcher addresses = ADDRESS.matcher(line.substring(generation.end()));
+                List<Long> bounds = new ArrayList<>();
+                while (addresses.find())
+                    bounds.add(Long.parseUnsignedLong(addresses.group(1), 16));
+                heapRanges.add(new long[]{bounds.get(0), bounds.get(bounds.size() - 1)});
             }
-            catch (IOException x)
+            bytes += liveHeap + rssOutside(pid, heapRanges);
+        }
+        return bytes;
+    }
+
+    /** The RSS of the process's mappings that do not start inside one of {@code ranges}. */
+    private static long rssOutside(long pid, List<long[]> ranges)
+    {
+        long kib = 0;
+        boolean inside = false;
+        for (String line : read(pid, "smaps").split("\n"))
+        {
+            Matcher mapping = MAPPING.matcher(line);
+            if (mapping.lookingAt())
             {
-                throw new IllegalStateException("cannot run " + jcmd, x);
+                long start = Long.parseUnsignedLong(mapping.group(1), 16);
+                inside = ranges.stream().anyMatch(range -> start >= range[0] && start < range[1]);
             }
-            catch (InterruptedException x)
+            else if (line.startsWith("Rss:") && !inside)
             {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(x);
+                kib += Long.parseLong(line.substring(4).trim().split("\\s+")[0]);
             }
+        }
+        return kib * 1024;
+    }
+
+    private String jcmd(long pid, String command)
+    {
+        try
+        {
+            Process process = new ProcessBuilder(jcmd.toString(), Long.toString(pid), command).redirectErrorStream(true).start();
+            String out = new String(process.getInputStream().readAllBytes());
+            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0)
+                throw new IllegalStateException("jcmd " + pid + " " + command + " failed: " + out);
+            return out;
+        }
+        catch (IOException x)
+        {
+            throw new IllegalStateException("cannot run " + jcmd, x);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(x);
         }
     }
 
