@@ -148,7 +148,7 @@ public final class Benchmark
     private static String summary(Workload workload, Result result)
     {
         String cpu = result.cpuMicrosPerUnit() < 0 ? "" : String.format(", proxy CPU %.1f µs/%s", result.cpuMicrosPerUnit(), workload.unit());
-        String rss = !result.hasRss() ? "" : String.format(", RSS %.1f KiB/conn", result.rssPerConnection() / 1024.0);
+        String rss = !result.hasRss() ? "" : String.format(", memory %.1f KiB/conn", result.rssPerConnection() / 1024.0);
         return String.format("%,.1f %s/s, p50 %s, p99 %s%s%s, errors %d%s", result.throughput(), workload.unit(),
             ResultTable.latency(result.p50()), ResultTable.latency(result.p99()), cpu, rss, result.errors(),
             result.errors() > 0 ? " (" + result.firstError() + ")" : "");
@@ -166,13 +166,15 @@ public final class Benchmark
     static final class Machine
     {
         static final String LEGEND = """
-            throughput: units of work per second while measuring (msg: a message echoed; MiB: a MiB echoed, i.e. sent \
-            and received back; handshake: a WebSocket opened; req: an HTTP response). Latency: a message's round trip \
-            (for (a) with the window's queueing), a handshake's time for (d), a request's for (e). Proxy CPU per unit: \
-            user+system CPU time of the proxy's processes (wsproxy's JVM; nginx's workers) from /proc while measuring, \
-            divided by the units. RSS per idle WebSocket: the proxy's resident memory with all (d) connections open \
-            minus before, after a full GC in wsproxy's JVM both times, divided by the connections. Ratios: throughput \
-            against direct, CPU and RSS against nginx. Every echo and response is checked; errors are counted.""";
+            Throughput: units of work per second while measuring (msg: a message echoed; MiB: a MiB echoed, i.e. \
+            sent and received back; handshake: a WebSocket opened; req: an HTTP response). Latency: a message's \
+            round trip (for (a) including the wait behind the window), a handshake for (d), a request for (e). \
+            Proxy CPU per unit: user+system CPU time of the proxy's processes (wsproxy's JVM, nginx's workers) \
+            from /proc while measuring, divided by the units. Memory per idle WebSocket: what the proxy holds \
+            with all (d) connections open minus before, divided by the connections; for nginx its workers' RSS, \
+            for wsproxy its RSS outside the Java heap plus the live heap after a full GC (the heap's own size \
+            is a policy, not a cost of the connections). Ratios: throughput against direct, CPU and memory \
+            against nginx. Every echo and response is checked; errors are counted.""";
 
         private Machine()
         {

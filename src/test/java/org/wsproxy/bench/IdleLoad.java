@@ -10,7 +10,7 @@ import org.eclipse.jetty.websocket.client.WebSocketClient;
 /**
  * Workload (d): opens {@code connections} WebSockets, {@code inFlight} handshakes at a time, and holds them
  * open doing nothing. Measured: handshakes per second and the proxy's CPU time per handshake while
- * opening; the memory the proxy needs per idle connection ({@link ProcessProbe#memoryBytes()} before and
+ * opening; the memory the proxy needs per idle connection ({@link ProcessProbe#memory()} before and
  * after; each open WebSocket holds two connections in the proxy, the client's and the backend's). Then
  * each connection echoes one message, to show it is really open end to end, and all are closed.
  */
@@ -48,7 +48,7 @@ final class IdleLoad implements Tally
             all.add(new EchoConnection(i, 1, 1, payload, this, echoes, errors));
         try
         {
-            long memoryBefore = probe == null ? 0 : probe.memoryBytes();
+            ProcessProbe.Memory memoryBefore = probe == null ? null : probe.memory();
             long cpuBefore = probe == null ? 0 : probe.cpuNanos();
             long begin = System.nanoTime();
             Latencies handshakes = new Latencies();
@@ -57,7 +57,13 @@ final class IdleLoad implements Tally
             long cpu = probe == null ? -1 : probe.cpuNanos() - cpuBefore;
             long memoryPerConnection = Result.NOT_MEASURED;
             if (probe != null && opened > 0)
-                memoryPerConnection = (probe.memoryBytes() - memoryBefore) / opened;
+            {
+                ProcessProbe.Memory memoryAfter = probe.memory();
+                memoryPerConnection = (memoryAfter.total() - memoryBefore.total()) / opened;
+                LoadDriver.progress(String.format("memory per connection: %.1f KiB outside the Java heap, %.1f KiB live heap",
+                    (memoryAfter.outsideHeap() - memoryBefore.outsideHeap()) / 1024.0 / opened,
+                    (memoryAfter.liveHeap() - memoryBefore.liveHeap()) / 1024.0 / opened));
+            }
             LoadDriver.progress(String.format("%,d open; each echoes one message", opened));
             checkEchoes(all);
             if (!hold.isZero())

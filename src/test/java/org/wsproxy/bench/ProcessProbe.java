@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * disturbed by other processes on the machine, since it counts only what this process ran, not what it
  * waited.
  * <p>A JVM's resident memory says more about its heap's history than about what it holds: the heap grows
- * in steps and gives memory back (or not) by its own policy. So for a JVM, {@link #memoryBytes()} is its
+ * in steps and gives memory back (or not) by its own policy. So for a JVM, {@link #memory()} is its
  * RSS outside the Java heap (from {@code /proc/PID/smaps}, the heap's address ranges from
  * {@code jcmd GC.heap_info}) plus the heap's live bytes after a full GC ({@code jcmd GC.run}): what the
  * process needs, whatever its heap's size. For anything else it is the RSS.</p>
@@ -62,13 +62,24 @@ record ProcessProbe(List<Long> pids, Path jcmd)
     }
 
     /**
-     * The memory the processes need now (see above), in bytes; for a JVM this runs a full GC first.
+     * What {@link #memoryBytes()} adds up, in bytes: the RSS outside the Java heap (all of it for a process
+     * that is not a JVM) and the live heap.
      */
-    long memoryBytes()
+    record Memory(long outsideHeap, long liveHeap)
+    {
+        long total()
+        {
+            return outsideHeap + liveHeap;
+        }
+    }
+
+    /** The memory the processes need now (see above), in bytes; for a JVM this runs a full GC first. */
+    Memory memory()
     {
         if (jcmd == null)
-            return rssBytes();
-        long bytes = 0;
+            return new Memory(rssBytes(), 0);
+        long outside = 0;
+        long live = 0;
         for (long pid : pids)
         {
             jcmd(pid, "GC.run");
@@ -87,9 +98,10 @@ record ProcessProbe(List<Long> pids, Path jcmd)
                     bounds.add(Long.parseUnsignedLong(addresses.group(1), 16));
                 heapRanges.add(new long[]{bounds.get(0), bounds.get(bounds.size() - 1)});
             }
-            bytes += liveHeap + rssOutside(pid, heapRanges);
+            live += liveHeap;
+            outside += rssOutside(pid, heapRanges);
         }
-        return bytes;
+        return new Memory(outside, live);
     }
 
     /** The RSS of the process's mappings that do not start inside one of {@code ranges}. */

@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * The benchmark's table, in Markdown so that it reads in a terminal and pastes into the README: a row per
- * workload and target, throughput as a ratio of direct (the floor), proxy CPU per unit and RSS per idle
+ * workload and target, throughput as a ratio of direct (the floor), proxy CPU per unit and memory per idle
  * connection as ratios of nginx.
  */
 final class ResultTable
@@ -23,7 +23,7 @@ final class ResultTable
     static String format(List<Row> rows)
     {
         StringBuilder table = new StringBuilder();
-        table.append("| workload | via | throughput | p50 | p90 | p99 | max | proxy CPU per unit | proxy RSS per idle WebSocket | errors |\n");
+        table.append("| workload | via | throughput | p50 | p90 | p99 | max | proxy CPU per unit | proxy memory per idle WebSocket | errors |\n");
         table.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         String lastKey = null;
         for (Row row : rows)
