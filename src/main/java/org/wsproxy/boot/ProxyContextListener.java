@@ -3,6 +3,7 @@ package org.wsproxy.boot;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.Executor;
 
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
@@ -45,7 +46,8 @@ public class ProxyContextListener implements ServletContextListener
             throw x;
         }
 
-        runtime = new ProxyRuntime(config);
+        // Jetty publishes its thread pool under this name (Jetty's own ProxyServlet takes it from there too).
+        runtime = new ProxyRuntime(config, (Executor)context.getAttribute("org.eclipse.jetty.server.Executor"));
         try
         {
             runtime.start();

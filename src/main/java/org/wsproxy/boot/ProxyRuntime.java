@@ -1,5 +1,7 @@
 package org.wsproxy.boot;
 
+import java.util.concurrent.Executor;
+
 import jakarta.servlet.ServletContext;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
@@ -30,13 +32,16 @@ public class ProxyRuntime extends ContainerLifeCycle
     private final ForwardingPolicy forwarding;
     private final WebSocketProxy webSocketProxy;
 
-    public ProxyRuntime(ProxyConfig config)
+    /**
+     * @param executor the server's thread pool, which the WebSocket side's client shares, or null for its own
+     */
+    public ProxyRuntime(ProxyConfig config, Executor executor)
     {
         this.config = config;
         this.router = new Router(config.routes());
         this.pools = new Pools(config.pools(), stickySecret(config));
         this.forwarding = new ForwardingPolicy(config);
-        this.webSocketProxy = new WebSocketProxy(pools, forwarding, config.maxFrameSize());
+        this.webSocketProxy = new WebSocketProxy(pools, forwarding, config.maxFrameSize(), executor);
         addBean(router);
         addBean(pools);
         addBean(webSocketProxy, true);

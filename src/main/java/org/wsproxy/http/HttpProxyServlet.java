@@ -1,5 +1,7 @@
 package org.wsproxy.http;
 
+import java.io.IOException;
+import java.nio.channels.WritePendingException;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -8,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -15,6 +18,7 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wsproxy.config.ConfigException;
@@ -171,15 +175,17 @@ public class HttpProxyServlet extends AsyncProxyServlet
     {
         Route route = (Route)request.getAttribute(ROUTE_ATTRIBUTE);
         pools.get(route.pool()).reportSuccess(attempts(request).lease.endpoint());
-        // Pass each piece of the body on as it comes. With the default buffer the servlet output holds writes
-        // smaller than 8 KiB until more arrive, so an event stream or a slow chunked response would reach
-        // the client only when the buffer fills or the backend ends it (AsyncProxyServlet never flushes).
-        response.setBufferSize(1);
         super.onServerResponseHeaders(request, response, serverResponse);
         String setCookie = pools.get(route.pool()).stickyCookie(RequestKeys.of(request), attempts(request).lease.endpoint(),
             request.getContextPath().isEmpty() ? "/" : request.getContextPath(), request.isSecure());
         if (setCookie != null)
             response.addHeader("Set-Cookie", setCookie);
+    }
+
+    @Override
+    protected StreamWriter newWriteListener(HttpServletRequest request, Response proxyResponse)
+    {
+        return new FlushingWriter(request, proxyResponse);
     }
 
     @Override
@@ -262,5 +268,80 @@ public class HttpProxyServlet extends AsyncProxyServlet
             tried.add(endpoint);
             lease = endpoint.lease(false);
         }
+    }
+
+    /**
+     * Writes each piece of the backend's body to the client and flushes it, so an event stream or a slow
+     * chunked response reaches the client as it is produced: Jetty's {@code StreamWriter} never flushes, and
+     * the servlet output holds writes under its aggregation size (8 KiB) until more arrive. (A 1-byte
+     * response buffer would also pass pieces on, but Jetty then writes a body one byte per write call:
+     * the benchmark measured 2.8 ms of CPU for a 723-byte page.) A flush after the last write of a
+     * response with a Content-Length is a no-op.
+     */
+    private class FlushingWriter extends StreamWriter
+    {
+        private final HttpServletRequest request;
+        private State state = State.IDLE;
+        private byte[] buffer;
+        private int offset;
+        private int length;
+        private Callback callback;
+
+        private FlushingWriter(HttpServletRequest request, Response proxyResponse)
+        {
+            super(request, proxyResponse);
+            this.request = request;
+        }
+
+        @Override
+        protected void data(byte[] bytes, int offset, int length, Callback callback)
+        {
+            if (state != State.IDLE)
+                throw new WritePendingException();
+            this.state = State.READY;
+            this.buffer = bytes;
+            this.offset = offset;
+            this.length = length;
+            this.callback = callback;
+        }
+
+        @Override
+        public void onWritePossible() throws IOException
+        {
+            ServletOutputStream output = request.getAsyncContext().getResponse().getOutputStream();
+            // Each step runs when the previous one has completed, here or on a later call.
+            if (state == State.READY)
+            {
+                state = State.WRITING;
+                output.write(buffer, offset, length);
+                if (!output.isReady())
+                    return;
+            }
+            if (state == State.WRITING)
+            {
+                state = State.FLUSHING;
+                output.flush();
+                if (!output.isReady())
+                    return;
+            }
+            if (state == State.FLUSHING)
+                complete();
+        }
+
+        @Override
+        protected void complete()
+        {
+            Callback done = callback;
+            buffer = null;
+            callback = null;
+            state = State.IDLE;
+            // Last: the callback may bring the next piece, reentrantly.
+            done.succeeded();
+        }
+    }
+
+    private enum State
+    {
+        IDLE, READY, WRITING, FLUSHING
     }
 }

@@ -65,6 +65,11 @@ public final class Relay
         return target;
     }
 
+    RelaySettings settings()
+    {
+        return settings;
+    }
+
     ClientSide clientSide()
     {
         return client;

@@ -22,6 +22,8 @@ public abstract class RelaySide implements Session.Listener, Callback
     // The callback of the binary frame being written to the other hop; completing it recycles Jetty's buffer.
     private Callback pendingFrame;
     private long frames;
+    // Whether this hop reads with the big buffer (RelaySettings); only touched by the reading thread.
+    private boolean bulk;
 
     RelaySide(Relay relay, Side side)
     {
@@ -49,6 +51,11 @@ public abstract class RelaySide implements Session.Listener, Callback
     public void onWebSocketPartialBinary(ByteBuffer payload, boolean last, Callback callback)
     {
         ++frames;
+        if (!bulk && RelaySettings.fillsReadBuffer(payload.remaining()))
+        {
+            bulk = true;
+            relay.settings().bulk(session, true);
+        }
         pendingFrame = callback;
         Session peer = relay.session(side.other());
         peer.sendPartialBinary(payload, last, this);
@@ -58,6 +65,11 @@ public abstract class RelaySide implements Session.Listener, Callback
     public void onWebSocketPartialText(String payload, boolean last)
     {
         ++frames;
+        if (bulk)
+        {
+            bulk = false;
+            relay.settings().bulk(session, false);
+        }
         Session peer = relay.session(side.other());
         peer.sendPartialText(payload, last, this);
     }

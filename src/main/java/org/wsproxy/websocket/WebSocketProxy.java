@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -50,12 +51,15 @@ public class WebSocketProxy extends ContainerLifeCycle
     // Each live relay with the lease that counts it against its endpoint's load.
     private final Map<Relay, Lease> relays = new ConcurrentHashMap<>();
 
-    public WebSocketProxy(Pools pools, ForwardingPolicy forwarding, long maxFrameSize)
+    /**
+     * @param executor the server's thread pool, for the backend hops too ({@link BackendClients}), or null
+     */
+    public WebSocketProxy(Pools pools, ForwardingPolicy forwarding, long maxFrameSize, Executor executor)
     {
         this.pools = pools;
         this.forwarding = forwarding;
         this.maxFrameSize = maxFrameSize;
-        this.client = new WebSocketClient();
+        this.client = BackendClients.create(executor);
         // The relay's own close handling sends 1001 to both hops' peers via the backend's close on stop.
         client.setStopAtShutdown(false);
         client.setMaxFrameSize(maxFrameSize);

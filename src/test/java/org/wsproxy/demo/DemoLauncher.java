@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -172,7 +171,7 @@ public final class DemoLauncher
             }
             backend.stop();
             if (tempBase != null)
-                delete(tempBase);
+                JettyBases.delete(tempBase);
         }
         catch (Exception x)
         {
@@ -212,17 +211,6 @@ public final class DemoLauncher
         catch (InterruptedException x)
         {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void delete(Path root) throws IOException
-    {
-        try (Stream<Path> walk = Files.walk(root))
-        {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList())
-            {
-                Files.deleteIfExists(path);
-            }
         }
     }
 }

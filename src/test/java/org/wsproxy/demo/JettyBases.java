@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -59,6 +60,18 @@ public final class JettyBases
             "    <param-value>" + value + "</param-value>\n" +
             "  </context-param>\n";
         write(base, override.substring(0, end) + param + override.substring(end));
+    }
+
+    /** Deletes {@code root} and everything below it, if it exists. */
+    public static void delete(Path root) throws IOException
+    {
+        if (!Files.exists(root))
+            return;
+        try (Stream<Path> walk = Files.walk(root))
+        {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList())
+                Files.deleteIfExists(path);
+        }
     }
 
     private static String read(Path base) throws IOException

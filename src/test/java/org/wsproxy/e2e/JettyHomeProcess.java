@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * Its output is captured (and echoed, prefixed) so that the test can find the bound port in Jetty's
  * "Started ServerConnector" line, assert on log lines, and show the whole log when something fails.
  */
-final class JettyHomeProcess implements AutoCloseable
+public final class JettyHomeProcess implements AutoCloseable
 {
     // 2026-01-01 00:00:00.000:INFO :oejs.AbstractConnector:main: Started oejs.ServerConnector@1a2b{HTTP/1.1, (http/1.1)}{0.0.0.0:43210}
     private static final Pattern CONNECTOR_STARTED = Pattern.compile("Started \\S*ServerConnector@\\S*\\{[^}]*}\\{[^}]*:(\\d+)}");
@@ -30,6 +30,7 @@ final class JettyHomeProcess implements AutoCloseable
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
 
     private final Process process;
+    private final boolean echo;
     private final Thread reader;
     private final long startNanos;
     private final List<String> log = new ArrayList<>();
@@ -38,9 +39,10 @@ final class JettyHomeProcess implements AutoCloseable
     private volatile long readyNanos;
     private volatile long jvmStartMillis = -1;
 
-    private JettyHomeProcess(Process process, long startNanos)
+    private JettyHomeProcess(Process process, boolean echo, long startNanos)
     {
         this.process = process;
+        this.echo = echo;
         this.startNanos = startNanos;
         reader = new Thread(this::readOutput, "jetty-home-output");
         reader.setDaemon(true);
@@ -52,19 +54,30 @@ final class JettyHomeProcess implements AutoCloseable
      */
     static JettyHomeProcess start(Path jettyHome, Path jettyBase, String... properties) throws IOException
     {
+        return start(Path.of(System.getProperty("java.home")), jettyHome, jettyBase, true, properties);
+    }
+
+    /**
+     * @param javaHome the JDK or JRE to run start.jar with
+     * @param echo whether to copy Jetty's output to this process's, prefixed; it is kept in {@link #log()} either way
+     * @param properties start.jar properties, {@code name=value}
+     */
+    public static JettyHomeProcess start(Path javaHome, Path jettyHome, Path jettyBase, boolean echo, String... properties) throws IOException
+    {
         List<String> command = new ArrayList<>(List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            javaHome.resolve("bin").resolve("java").toString(),
             "-jar", jettyHome.resolve("start.jar").toString(),
             "jetty.home=" + jettyHome,
             "jetty.base=" + jettyBase));
         command.addAll(List.of(properties));
-        System.out.println("[jetty] " + String.join(" ", command));
+        if (echo)
+            System.out.println("[jetty] " + String.join(" ", command));
         long startNanos = System.nanoTime();
         Process process = new ProcessBuilder(command)
             .directory(jettyBase.toFile())
             .redirectErrorStream(true)
             .start();
-        return new JettyHomeProcess(process, startNanos);
+        return new JettyHomeProcess(process, echo, startNanos);
     }
 
     /**
@@ -72,7 +85,7 @@ final class JettyHomeProcess implements AutoCloseable
      * opens connectors, so by then the webapp has either started or failed. Fails with the log so far
      * if that takes too long or Jetty exits.
      */
-    int awaitPort(Duration timeout)
+    public int awaitPort(Duration timeout)
     {
         try
         {
@@ -121,7 +134,7 @@ final class JettyHomeProcess implements AutoCloseable
         return jvmStartMillis;
     }
 
-    String log()
+    public String log()
     {
         synchronized (log)
         {
@@ -157,7 +170,8 @@ final class JettyHomeProcess implements AutoCloseable
             String line;
             while ((line = reader.readLine()) != null)
             {
-                System.out.println("[jetty] " + line);
+                if (echo)
+                    System.out.println("[jetty] " + line);
                 synchronized (log)
                 {
                     log.add(line);
@@ -183,6 +197,19 @@ final class JettyHomeProcess implements AutoCloseable
         {
             port.completeExceptionally(new IllegalStateException("jetty-home exited"));
         }
+    }
+
+    /**
+     * The process that runs Jetty's server: start.jar's own JVM, or the JVM it forked when the base's
+     * start.d asks for JVM options ({@code --exec}).
+     */
+    public long serverPid()
+    {
+        return process.descendants()
+            .filter(child -> child.info().command().map(command -> command.endsWith("/java")).orElse(false))
+            .mapToLong(ProcessHandle::pid)
+            .findFirst()
+            .orElse(process.pid());
     }
 
     /** Stops Jetty gracefully (SIGTERM runs its shutdown hook), then forcibly; waits a bounded time either way. */

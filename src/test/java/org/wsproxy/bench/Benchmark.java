@@ -1,0 +1,207 @@
+package org.wsproxy.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+import org.wsproxy.demo.JettyBases;
+
+/**
+ * The benchmark ({@code mvn -Pbench package}, README "Benchmark"): starts the backend, wsproxy in
+ * jetty-home and nginx (when installed) as processes of their own, runs each workload from a separate
+ * load-driver process against each of direct, wsproxy and nginx in turn, and prints a table.
+ * <p>Flags (from {@code -Dbench.args="..."} or the command line), with their defaults:</p>
+ * <ul>
+ * <li>{@code --workloads a,b,c,d,e}; {@code --warmup 2s --duration 6s} per steady workload</li>
+ * <li>(a) {@code --connections 100 --window 16 --size 64}, text, or {@code --binary true} (also for (b))</li>
+ * <li>(c) {@code --large-connections 4 --large-size 1MiB}; (d) {@code --idle 2000}; (e) {@code --http-connections 32}</li>
+ * <li>{@code --nginx auto|false}; {@code --proxy-java DIR} a JDK for wsproxy (default this one);
+ * {@code --proxy-warmup 3s} of each workload through wsproxy before the first is measured, for its JIT</li>
+ * <li>{@code --out FILE}: where the table is also written (default target/bench-results.md)</li>
+ * </ul>
+ * System properties, set by the pom: {@code jetty.home}, {@code jetty.base}, {@code wsproxy.war}.
+ */
+public final class Benchmark
+{
+    private static final Set<String> FLAGS = Set.of("workloads", "warmup", "duration", "connections", "window", "size",
+        "binary", "large-connections", "large-size", "idle", "http-connections", "nginx", "proxy-java", "proxy-warmup", "out");
+    /** The load driver's heap: enough for tens of thousands of connections' buffers. */
+    private static final List<String> DRIVER_JVM = List.of("-Xms512m", "-Xmx2g");
+
+    private Benchmark()
+    {
+    }
+
+    public static void main(String[] args) throws Exception
+    {
+        List<String> all = new ArrayList<>(List.of(System.getProperty("bench.args", "").trim().split("\\s+")));
+        all.addAll(List.of(args));
+        List<ResultTable.Row> rows = run(Flags.parse(all.toArray(String[]::new)), Path.of(requiredProperty("jetty.home")),
+            Path.of(System.getProperty("jetty.base", "jetty-base")), Path.of(requiredProperty("wsproxy.war")), System.out);
+        System.exit(rows.stream().anyMatch(row -> row.result().errors() > 0) ? 1 : 0);
+    }
+
+    /**
+     * Runs the benchmark as {@code flags} say, printing progress and the table to {@code out}.
+     *
+     * @param jettyBase the base to copy for wsproxy (the project's jetty-base/)
+     */
+    static List<ResultTable.Row> run(Flags flags, Path jettyHome, Path jettyBase, Path war, PrintStream out) throws Exception
+    {
+        flags.rejectUnknown(FLAGS);
+        List<Workload> workloads = Workload.from(flags);
+        Path javaHome = Path.of(flags.string("proxy-java", System.getProperty("java.home")));
+        Path nginx = "false".equals(flags.string("nginx", "auto")) ? null : Nginx.find().orElse(null);
+        Duration proxyWarmup = flags.duration("proxy-warmup", Duration.ofSeconds(3));
+        Path outFile = Path.of(flags.string("out", "target/bench-results.md"));
+
+        String machine = Machine.describe(javaHome, nginx);
+        out.println("wsproxy benchmark on " + machine);
+        if (nginx == null)
+            out.println("nginx: not installed (or --nginx false): its rows are left out (apt-get install nginx to add them)");
+        Path workDir = Files.createTempDirectory("wsproxy-bench");
+        List<ResultTable.Row> rows = new ArrayList<>();
+        try (Servers servers = Servers.start(jettyHome, jettyBase, war, javaHome, nginx, workDir, out))
+        {
+            if (!proxyWarmup.isZero())
+                warmUp(servers, proxyWarmup, out);
+            for (Workload workload : workloads)
+            {
+                out.println();
+                out.println(workload.title());
+                for (Target target : servers.targets())
+                    rows.add(new ResultTable.Row(workload, target, drive(workload, target, out)));
+            }
+            if (rows.stream().anyMatch(row -> row.result().errors() > 0))
+                out.println("\nThere were errors; wsproxy's log:\n" + servers.proxyLog());
+        }
+        finally
+        {
+            JettyBases.delete(workDir);
+        }
+        String table = ResultTable.format(rows);
+        out.println();
+        out.println(machine);
+        out.println();
+        out.println(table);
+        out.println(Machine.LEGEND);
+        Files.createDirectories(outFile.toAbsolutePath().getParent());
+        Files.writeString(outFile, machine + "\n\n" + table + "\n" + Machine.LEGEND + "\n");
+        out.println("(also written to " + outFile.toAbsolutePath() + ")");
+        return rows;
+    }
+
+    /**
+     * Every workload once through wsproxy, unreported and shorter, so that its JIT has compiled the hot paths
+     * before anything is measured (nginx needs no such thing; the per-run warm-up alone is too short for
+     * the handshake path, which needs thousands of handshakes).
+     */
+    private static void warmUp(Servers servers, Duration time, PrintStream out) throws Exception
+    {
+        Target wsproxy = servers.targets().stream().filter(target -> target.name().equals("wsproxy")).findFirst().orElseThrow();
+        Target unmeasured = new Target(wsproxy.name(), wsproxy.port(), List.of(), null);
+        out.println();
+        out.println("warming up wsproxy's JIT: " + time.toSeconds() + " s of each workload, not reported");
+        Flags flags = Flags.parse("--warmup", "0s", "--duration", time.toMillis() + "ms", "--idle", "4000");
+        for (Workload workload : Workload.from(flags))
+        {
+            if (!workload.key().equals("b"))
+                drive(workload, unmeasured, out);
+        }
+    }
+
+    /** One load-driver process running {@code workload} against {@code target}. */
+    private static Result drive(Workload workload, Target target, PrintStream out) throws Exception
+    {
+        List<String> args = new ArrayList<>(workload.args());
+        args.add("--url=" + (workload.http() ? target.httpUrl() : target.webSocketUrl()));
+        args.addAll(target.probeArgs());
+        AtomicReference<Result> result = new AtomicReference<>();
+        String prefix = String.format("  %-8s", target.name());
+        try (JavaProcess driver = JavaProcess.start("driver", DRIVER_JVM, LoadDriver.class, args, line ->
+        {
+            if (line.startsWith(LoadDriver.PROGRESS))
+                out.println(prefix + line.substring(LoadDriver.PROGRESS.length()));
+            else if (line.startsWith(Result.PREFIX))
+                result.set(Result.fromLine(line));
+            else
+                out.println(prefix + "| " + line);
+        }))
+        {
+            if (!driver.waitFor(workload.timeout()))
+                return Result.failed("the load driver did not finish within " + workload.timeout().toSeconds() + " s");
+            if (result.get() == null)
+                return Result.failed("the load driver exited with " + driver.exitValue() + " and no result: " + driver.lastLines());
+        }
+        Result done = result.get();
+        out.printf("%s-> %s%n", prefix, summary(workload, done));
+        return done;
+    }
+
+    private static String summary(Workload workload, Result result)
+    {
+        String cpu = result.cpuMicrosPerUnit() < 0 ? "" : String.format(", proxy CPU %.1f µs/%s", result.cpuMicrosPerUnit(), workload.unit());
+        String rss = !result.hasRss() ? "" : String.format(", memory %.1f KiB/conn", result.rssPerConnection() / 1024.0);
+        return String.format("%,.1f %s/s, p50 %s, p99 %s%s%s, errors %d%s", result.throughput(), workload.unit(),
+            ResultTable.latency(result.p50()), ResultTable.latency(result.p99()), cpu, rss, result.errors(),
+            result.errors() > 0 ? " (" + result.firstError() + ")" : "");
+    }
+
+    private static String requiredProperty(String name)
+    {
+        String value = System.getProperty(name);
+        if (value == null || value.isBlank())
+            throw new IllegalStateException("system property " + name + " is not set: run `mvn -Pbench package`");
+        return value;
+    }
+
+    /** What the table was measured on. */
+    static final class Machine
+    {
+        static final String LEGEND = """
+            Throughput: units of work per second while measuring (msg: a message echoed; MiB: a MiB echoed, i.e. \
+            sent and received back; handshake: a WebSocket opened; req: an HTTP response). Latency: a message's \
+            round trip (for (a) including the wait behind the window), a handshake for (d), a request for (e). \
+            Proxy CPU per unit: user+system CPU time of the proxy's processes (wsproxy's JVM, nginx's workers) \
+            from /proc while measuring, divided by the units. Memory per idle WebSocket: what the proxy holds \
+            with all (d) connections open minus before, divided by the connections; for nginx its workers' RSS, \
+            for wsproxy its RSS outside the Java heap plus the live heap after a full GC (the heap's own size \
+            is a policy, not a cost of the connections). Ratios: throughput against direct, CPU and memory \
+            against nginx. Every echo and response is checked; errors are counted.""";
+
+        private Machine()
+        {
+        }
+
+        static String describe(Path javaHome, Path nginx) throws IOException, InterruptedException
+        {
+            String cpu = "unknown CPU";
+            try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo")))
+            {
+                cpu = lines.filter(line -> line.startsWith("model name"))
+                    .map(line -> line.substring(line.indexOf(':') + 1).trim())
+                    .findFirst()
+                    .orElse(cpu);
+            }
+            String java = javaHome.toString();
+            Path release = javaHome.resolve("release");
+            if (Files.isReadable(release))
+            {
+                java = Files.readAllLines(release).stream()
+                    .filter(line -> line.startsWith("JAVA_VERSION=") || line.startsWith("IMPLEMENTOR="))
+                    .map(line -> line.substring(line.indexOf('=') + 1).replace("\"", ""))
+                    .reduce((a, b) -> a + " " + b)
+                    .orElse(java);
+            }
+            return String.format("%d cores (%s), %s %s, wsproxy on JDK %s, nginx %s", Runtime.getRuntime().availableProcessors(), cpu,
+                System.getProperty("os.name"), System.getProperty("os.version"), java, nginx == null ? "absent" : Nginx.version(nginx));
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package org.wsproxy.bench;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Keeps the benchmark from rotting: the whole of it (backend, the built WAR in jetty-home, separate load
+ * drivers) with tiny sizes and without nginx. Asserts that every workload ran on both targets and every
+ * echo and response checked out, never how fast anything was.
+ */
+class BenchmarkSmokeIT
+{
+    @TempDir
+    Path tmp;
+
+    @Test
+    void everyWorkloadRunsAgainstDirectAndWsproxyWithoutErrors() throws Exception
+    {
+        Flags flags = Flags.parse("--nginx", "false", "--proxy-warmup", "0s", "--warmup", "200ms", "--duration", "1s",
+            "--connections", "4", "--window", "2", "--large-connections", "1", "--large-size", "256KiB", "--idle", "20",
+            "--http-connections", "2", "--out", tmp.resolve("results.md").toString());
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
+        List<ResultTable.Row> rows;
+        try (PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8))
+        {
+            rows = Benchmark.run(flags, Path.of(property("jetty.home")), Path.of(property("jetty.base.src")),
+                Path.of(property("wsproxy.war")), out);
+        }
+        String log = output.toString(StandardCharsets.UTF_8);
+        System.out.println(log);
+
+        assertEquals(Workload.KEYS.size() * 2, rows.size(), log);
+        for (ResultTable.Row row : rows)
+        {
+            String what = row.workload().key() + " via " + row.target().name();
+            assertEquals(0, row.result().errors(), () -> what + ": " + row.result().firstError() + "\n" + log);
+            assertTrue(row.result().units() > 0, () -> what + " did no work\n" + log);
+            assertTrue(row.result().checked() > 0, () -> what + " checked nothing\n" + log);
+            if (row.target().name().equals("wsproxy"))
+                assertTrue(row.result().proxyCpuNanos() >= 0, () -> what + ": no CPU time read\n" + log);
+            if (row.target().name().equals("wsproxy") && row.workload().key().equals("d"))
+                assertTrue(row.result().hasRss(), () -> what + ": no memory figure\n" + log);
+        }
+        assertTrue(log.contains("| workload | via |"), log);
+    }
+
+    private static String property(String name)
+    {
+        String value = System.getProperty(name);
+        if (value == null || value.isBlank())
+            fail("System property " + name + " is not set: run this test through `mvn verify` (failsafe sets it)");
+        return value;
+    }
+}

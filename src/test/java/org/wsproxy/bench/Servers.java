@@ -1,0 +1,109 @@
+package org.wsproxy.bench;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.wsproxy.demo.JettyBases;
+import org.wsproxy.e2e.JettyHomeProcess;
+
+/**
+ * The processes under test, each its own: the backend ({@link BenchBackend}), wsproxy (the WAR in a stock
+ * jetty-home with a copy of the project's {@code jetty-base/} whose routes point at the backend, as an
+ * operator would run it) and nginx when installed. Closing stops them all.
+ */
+final class Servers implements AutoCloseable
+{
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private final List<Target> targets = new ArrayList<>();
+    private JettyHomeProcess jetty;
+
+    /**
+     * @param javaHome the JDK wsproxy runs on
+     * @param nginx nginx's executable, or null to leave it out
+     */
+    static Servers start(Path jettyHome, Path jettyBaseSource, Path war, Path javaHome, Path nginx, Path workDir, PrintStream out) throws Exception
+    {
+        Servers servers = new Servers();
+        try
+        {
+            servers.startAll(jettyHome, jettyBaseSource, war, javaHome, nginx, workDir, out);
+            return servers;
+        }
+        catch (Throwable x)
+        {
+            servers.close();
+            throw x;
+        }
+    }
+
+    private void startAll(Path jettyHome, Path jettyBaseSource, Path war, Path javaHome, Path nginx, Path workDir, PrintStream out) throws Exception
+    {
+        CompletableFuture<Integer> listening = new CompletableFuture<>();
+        JavaProcess backend = JavaProcess.start("backend", List.of("-Xmx1g"), BenchBackend.class, List.of(), line ->
+        {
+            if (line.startsWith("LISTENING "))
+                listening.complete(Integer.parseInt(line.substring(10).trim()));
+        });
+        started.add(backend);
+        int backendPort = listening.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        out.printf("backend: pid %d, 127.0.0.1:%d%n", backend.pid(), backendPort);
+        targets.add(new Target("direct", backendPort, List.of(), null));
+
+        Path base = JettyBases.copy(jettyBaseSource, workDir.resolve("jetty-base"));
+        JettyBases.pointBackendsAt(base, "http://127.0.0.1:" + backendPort);
+        // Jetty unpacks the WAR under ${jetty.base}/work when it exists: inside workDir, removed with it.
+        Files.createDirectories(base.resolve("work"));
+        jetty = JettyHomeProcess.start(javaHome, jettyHome, base, false, "jetty.http.port=0", "wsproxy.war=" + war);
+        started.add(jetty);
+        int proxyPort = jetty.awaitPort(START_TIMEOUT);
+        if (!jetty.log().contains("wsproxy route ws"))
+            throw new IllegalStateException("wsproxy did not deploy; Jetty's log:\n" + jetty.log());
+        long pid = jetty.serverPid();
+        out.printf("wsproxy: pid %d, 127.0.0.1:%d (jetty-home %s, base %s, java %s)%n", pid, proxyPort, jettyHome, base, javaHome);
+        targets.add(new Target("wsproxy", proxyPort, List.of(pid), javaHome.resolve("bin").resolve("jcmd")));
+
+        if (nginx != null)
+        {
+            Nginx server = Nginx.start(nginx, backendPort, workDir.resolve("nginx"));
+            started.add(server);
+            out.printf("nginx: workers %s, 127.0.0.1:%d%n", server.workerPids(), server.port());
+            targets.add(new Target("nginx", server.port(), server.workerPids(), null));
+        }
+    }
+
+    List<Target> targets()
+    {
+        return targets;
+    }
+
+    /** wsproxy's Jetty log so far, for when something went wrong. */
+    String proxyLog()
+    {
+        return jetty == null ? "" : jetty.log();
+    }
+
+    @Override
+    public void close()
+    {
+        for (int i = started.size() - 1; i >= 0; i--)
+        {
+            try
+            {
+                started.get(i).close();
+            }
+            catch (Exception x)
+            {
+                System.err.println("stopping " + started.get(i) + ": " + x);
+            }
+        }
+        started.clear();
+    }
+}
