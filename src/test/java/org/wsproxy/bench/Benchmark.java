@@ -23,7 +23,7 @@ import org.wsproxy.demo.JettyBases;
  * <li>(a) {@code --connections 100 --window 16 --size 64}, text, or {@code --binary true} (also for (b))</li>
  * <li>(c) {@code --large-connections 4 --large-size 1MiB}; (d) {@code --idle 2000}; (e) {@code --http-connections 32}</li>
  * <li>{@code --nginx auto|false}; {@code --proxy-java DIR} a JDK for wsproxy (default this one);
- * {@code --proxy-warmup 3s} of each workload through wsproxy before the first is measured, for its JIT</li>
+ * {@code --proxy-warmup 10s} of each workload through wsproxy before the first is measured, for its JIT</li>
  * <li>{@code --out FILE}: where the table is also written (default target/bench-results.md)</li>
  * </ul>
  * System properties, set by the pom: {@code jetty.home}, {@code jetty.base}, {@code wsproxy.war}.
@@ -41,6 +41,12 @@ public final class Benchmark
 
     public static void main(String[] args) throws Exception
     {
+        if (Boolean.getBoolean("bench.stopWithParent"))
+        {
+            // Under `mvn -Pbench`, Maven is the parent and does not pass its termination on: exit with it, so that
+            // the shutdown hook stops what this started.
+            ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(2)));
+        }
         List<String> all = new ArrayList<>(List.of(System.getProperty("bench.args", "").trim().split("\\s+")));
         all.addAll(List.of(args));
         List<ResultTable.Row> rows = run(Flags.parse(all.toArray(String[]::new)), Path.of(requiredProperty("jetty.home")),
@@ -59,7 +65,7 @@ public final class Benchmark
         List<Workload> workloads = Workload.from(flags);
         Path javaHome = Path.of(flags.string("proxy-java", System.getProperty("java.home")));
         Path nginx = "false".equals(flags.string("nginx", "auto")) ? null : Nginx.find().orElse(null);
-        Duration proxyWarmup = flags.duration("proxy-warmup", Duration.ofSeconds(3));
+        Duration proxyWarmup = flags.duration("proxy-warmup", Duration.ofSeconds(10));
         Path outFile = Path.of(flags.string("out", "target/bench-results.md"));
 
         String machine = Machine.describe(javaHome, nginx);
@@ -70,22 +76,23 @@ public final class Benchmark
         List<ResultTable.Row> rows = new ArrayList<>();
         try (Servers servers = Servers.start(jettyHome, jettyBase, war, javaHome, nginx, workDir, out))
         {
-            if (!proxyWarmup.isZero())
-                warmUp(servers, proxyWarmup, out);
-            for (Workload workload : workloads)
+            // Ctrl-C (or Maven going away) must not leave Jetty, nginx or the backend running.
+            Thread stopper = new Thread(servers::close, "bench-shutdown");
+            Runtime.getRuntime().addShutdownHook(stopper);
+            try
             {
-                out.println();
-                out.println(workload.title());
-                for (Target target : servers.targets())
-                    rows.add(new ResultTable.Row(workload, target, drive(workload, target, out)));
+                measure(servers, workloads, proxyWarmup, rows, out);
             }
-            if (rows.stream().anyMatch(row -> row.result().errors() > 0))
-                out.println("\nThere were errors; wsproxy's log:\n" + servers.proxyLog());
+            finally
+            {
+                removeHook(stopper);
+            }
         }
         finally
         {
             JettyBases.delete(workDir);
         }
+
         String table = ResultTable.format(rows);
         out.println();
         out.println(machine);
@@ -96,6 +103,35 @@ public final class Benchmark
         Files.writeString(outFile, machine + "\n\n" + table + "\n" + Machine.LEGEND + "\n");
         out.println("(also written to " + outFile.toAbsolutePath() + ")");
         return rows;
+    }
+
+    /** Each workload against each target, in turn, after wsproxy's warm-up. */
+    private static void measure(Servers servers, List<Workload> workloads, Duration proxyWarmup, List<ResultTable.Row> rows,
+                                PrintStream out) throws Exception
+    {
+        if (!proxyWarmup.isZero())
+            warmUp(servers, proxyWarmup, out);
+        for (Workload workload : workloads)
+        {
+            out.println();
+            out.println(workload.title());
+            for (Target target : servers.targets())
+                rows.add(new ResultTable.Row(workload, target, drive(workload, target, out)));
+        }
+        if (rows.stream().anyMatch(row -> row.result().errors() > 0))
+            out.println("\nThere were errors; wsproxy's log:\n" + servers.proxyLog());
+    }
+
+    private static void removeHook(Thread hook)
+    {
+        try
+        {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+        catch (IllegalStateException x)
+        {
+            // Shutting down already: the hook runs.
+        }
     }
 
     /**
@@ -109,7 +145,7 @@ public final class Benchmark
         Target unmeasured = new Target(wsproxy.name(), wsproxy.port(), List.of(), null);
         out.println();
         out.println("warming up wsproxy's JIT: " + time.toSeconds() + " s of each workload, not reported");
-        Flags flags = Flags.parse("--warmup", "0s", "--duration", time.toMillis() + "ms", "--idle", "4000");
+        Flags flags = Flags.parse("--warmup", "0s", "--duration", time.toMillis() + "ms", "--idle", "6000");
         for (Workload workload : Workload.from(flags))
         {
             if (!workload.key().equals("b"))
