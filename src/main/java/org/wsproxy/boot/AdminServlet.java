@@ -21,12 +21,14 @@ import org.wsproxy.upstream.Endpoint;
 import org.wsproxy.upstream.Member;
 import org.wsproxy.upstream.Pool;
 import org.wsproxy.upstream.Pools;
+import org.wsproxy.websocket.WebSocketProxy;
 
 /**
  * The admin endpoint, registered only when {@code wsproxy.admin.path} and {@code wsproxy.admin.token} are
  * configured. A caller outside {@code wsproxy.admin.allow} gets 403, one without the bearer token 401.
  * <ul>
- * <li>{@code GET}: each pool's members with weight, flags, health and counters, as text.</li>
+ * <li>{@code GET}: the WebSocket relay counts (live, opened, failed handshakes), then each pool's members
+ * with weight, flags, health and counters, as text.</li>
  * <li>{@code POST} (or {@code PUT}) with a body in the pools file's syntax: the pools it lists take those
  * backends, validated whole first, like a change of the pools file (sessions are never closed); 400 naming
  * the bad key and value otherwise, with nothing changed.</li>
@@ -39,13 +41,15 @@ class AdminServlet extends HttpServlet
 
     private final ProxyConfig config;
     private final Pools pools;
+    private final WebSocketProxy webSocketProxy;
     private final byte[] token;
     private final InetAddressSet allowed = new InetAddressSet();
 
-    AdminServlet(ProxyConfig config, Pools pools)
+    AdminServlet(ProxyConfig config, Pools pools, WebSocketProxy webSocketProxy)
     {
         this.config = config;
         this.pools = pools;
+        this.webSocketProxy = webSocketProxy;
         AdminConfig admin = config.admin();
         this.token = ("Bearer " + admin.token()).getBytes(StandardCharsets.UTF_8);
         admin.allow().forEach(allowed::add);
@@ -115,6 +119,9 @@ class AdminServlet extends HttpServlet
     private void state(HttpServletResponse response, int status, String head) throws IOException
     {
         StringBuilder text = new StringBuilder(head);
+        text.append("websocket relays live=").append(webSocketProxy.relays().size())
+            .append(" opened=").append(webSocketProxy.relaysOpened())
+            .append(" handshakesFailed=").append(webSocketProxy.handshakesFailed()).append('\n');
         for (Pool pool : pools.all())
         {
             Pool.Snapshot snapshot = pool.snapshot();

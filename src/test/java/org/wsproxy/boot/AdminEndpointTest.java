@@ -126,6 +126,7 @@ public class AdminEndpointTest
         assertEquals(200, changed.statusCode(), changed.body());
         assertTrue(changed.body().startsWith("changed: chat"), changed.body());
         assertTrue(changed.body().contains(b1.url() + " weight=1 drain up sessions=1"), changed.body());
+        assertTrue(changed.body().contains("websocket relays live=1 opened=1 handshakesFailed=0"), changed.body());
         for (int i = 0; i < 3; i++)
         {
             Recorder r = new Recorder();
