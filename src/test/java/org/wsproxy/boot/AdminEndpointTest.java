@@ -5,8 +5,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.concurrent.TimeUnit;
 
 import org.eclipse.jetty.websocket.api.Session;
@@ -16,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.wsproxy.testing.ProxyServer;
 import org.wsproxy.testing.Recorder;
+import org.wsproxy.testing.Started;
 import org.wsproxy.testing.TestBackend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,12 +29,7 @@ public class AdminEndpointTest
 {
     private static final String TOKEN = "a-long-admin-token-for-tests";
 
-    private interface Stoppable
-    {
-        void stop() throws Exception;
-    }
-
-    private final Deque<Stoppable> started = new ArrayDeque<>();
+    private final Started started = new Started();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private WebSocketClient client;
 
@@ -50,21 +44,17 @@ public class AdminEndpointTest
     @AfterEach
     public void stopAll() throws Exception
     {
-        while (!started.isEmpty())
-            started.pop().stop();
+        started.stopAll();
     }
 
     private TestBackend backend(String name) throws Exception
     {
-        TestBackend backend = new TestBackend(name).start();
-        started.push(backend::stop);
-        return backend;
+        return started.backend(name);
     }
 
     private ProxyServer start(ProxyServer proxy) throws Exception
     {
-        started.push(proxy::stop);
-        return proxy.start();
+        return started.proxy(proxy);
     }
 
     private HttpResponse<String> call(ProxyServer proxy, String method, String token, String body) throws Exception

@@ -17,9 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -39,6 +37,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.wsproxy.testing.GatedHttpBackend;
 import org.wsproxy.testing.ProxyServer;
+import org.wsproxy.testing.Started;
 import org.wsproxy.testing.TestBackend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -57,13 +56,8 @@ public class HttpProxyTest
 {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    private interface Stoppable
-    {
-        void stop() throws Exception;
-    }
-
     /** Everything started by a test, stopped in reverse order. */
-    private final Deque<Stoppable> started = new ArrayDeque<>();
+    private final Started started = new Started();
     private HttpClient client;
 
     @BeforeEach
@@ -78,30 +72,12 @@ public class HttpProxyTest
     @AfterEach
     public void stopAll() throws Exception
     {
-        Exception failure = null;
-        while (!started.isEmpty())
-        {
-            try
-            {
-                started.pop().stop();
-            }
-            catch (Exception x)
-            {
-                if (failure == null)
-                    failure = x;
-                else
-                    failure.addSuppressed(x);
-            }
-        }
-        if (failure != null)
-            throw failure;
+        started.stopAll();
     }
 
     private TestBackend backend(String name) throws Exception
     {
-        TestBackend backend = new TestBackend(name).start();
-        started.push(backend::stop);
-        return backend;
+        return started.backend(name);
     }
 
     private GatedHttpBackend gatedBackend() throws Exception
@@ -113,8 +89,7 @@ public class HttpProxyTest
 
     private ProxyServer start(ProxyServer proxy) throws Exception
     {
-        started.push(proxy::stop);
-        return proxy.start();
+        return started.proxy(proxy);
     }
 
     /** A port nothing listens on: bound, then closed. */

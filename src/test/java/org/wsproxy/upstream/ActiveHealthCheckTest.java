@@ -1,8 +1,6 @@
 package org.wsproxy.upstream;
 
 import java.net.URI;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.concurrent.TimeUnit;
 
 import org.eclipse.jetty.websocket.api.Session;
@@ -12,6 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.wsproxy.testing.ProxyServer;
 import org.wsproxy.testing.Recorder;
+import org.wsproxy.testing.Started;
 import org.wsproxy.testing.TestBackend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,12 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 public class ActiveHealthCheckTest
 {
-    private interface Stoppable
-    {
-        void stop() throws Exception;
-    }
-
-    private final Deque<Stoppable> started = new ArrayDeque<>();
+    private final Started started = new Started();
     private WebSocketClient client;
 
     @BeforeEach
@@ -45,21 +39,17 @@ public class ActiveHealthCheckTest
     @AfterEach
     public void stopAll() throws Exception
     {
-        while (!started.isEmpty())
-            started.pop().stop();
+        started.stopAll();
     }
 
     private TestBackend backend(String name) throws Exception
     {
-        TestBackend backend = new TestBackend(name).start();
-        started.push(backend::stop);
-        return backend;
+        return started.backend(name);
     }
 
     private ProxyServer start(ProxyServer proxy) throws Exception
     {
-        started.push(proxy::stop);
-        return proxy.start();
+        return started.proxy(proxy);
     }
 
     private static ProxyServer checked(ProxyServer proxy, String kind, String path)

@@ -7,8 +7,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -20,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.wsproxy.testing.ProxyServer;
 import org.wsproxy.testing.Recorder;
+import org.wsproxy.testing.Started;
 import org.wsproxy.testing.TestBackend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,12 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 public class FailoverTest
 {
-    private interface Stoppable
-    {
-        void stop() throws Exception;
-    }
-
-    private final Deque<Stoppable> started = new ArrayDeque<>();
+    private final Started started = new Started();
     private WebSocketClient client;
     private HttpClient http;
 
@@ -56,21 +50,17 @@ public class FailoverTest
     @AfterEach
     public void stopAll() throws Exception
     {
-        while (!started.isEmpty())
-            started.pop().stop();
+        started.stopAll();
     }
 
     private TestBackend backend(String name) throws Exception
     {
-        TestBackend backend = new TestBackend(name).start();
-        started.push(backend::stop);
-        return backend;
+        return started.backend(name);
     }
 
     private ProxyServer start(ProxyServer proxy) throws Exception
     {
-        started.push(proxy::stop);
-        return proxy.start();
+        return started.proxy(proxy);
     }
 
     private static String deadUrl() throws Exception

@@ -4,9 +4,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.wsproxy.testing.ProxyServer;
 import org.wsproxy.testing.Recorder;
+import org.wsproxy.testing.Started;
 import org.wsproxy.testing.TestBackend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,15 +31,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 public class ReconfigurationTest
 {
-    private interface Stoppable
-    {
-        void stop() throws Exception;
-    }
-
     @TempDir
     Path dir;
 
-    private final Deque<Stoppable> started = new ArrayDeque<>();
+    private final Started started = new Started();
     private WebSocketClient client;
 
     @BeforeEach
@@ -54,15 +48,12 @@ public class ReconfigurationTest
     @AfterEach
     public void stopAll() throws Exception
     {
-        while (!started.isEmpty())
-            started.pop().stop();
+        started.stopAll();
     }
 
     private TestBackend backend(String name) throws Exception
     {
-        TestBackend backend = new TestBackend(name).start();
-        started.push(backend::stop);
-        return backend;
+        return started.backend(name);
     }
 
     /** Writes the file the way an editor or a deployment tool should: a new file renamed over the old one. */

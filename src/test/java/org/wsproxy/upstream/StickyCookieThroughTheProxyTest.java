@@ -5,8 +5,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -18,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.wsproxy.testing.ProxyServer;
 import org.wsproxy.testing.Recorder;
+import org.wsproxy.testing.Started;
 import org.wsproxy.testing.TestBackend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,12 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 public class StickyCookieThroughTheProxyTest
 {
-    private interface Stoppable
-    {
-        void stop() throws Exception;
-    }
-
-    private final Deque<Stoppable> started = new ArrayDeque<>();
+    private final Started started = new Started();
     private WebSocketClient client;
     private HttpClient http;
 
@@ -53,15 +47,12 @@ public class StickyCookieThroughTheProxyTest
     @AfterEach
     public void stopAll() throws Exception
     {
-        while (!started.isEmpty())
-            started.pop().stop();
+        started.stopAll();
     }
 
     private TestBackend backend(String name) throws Exception
     {
-        TestBackend backend = new TestBackend(name).start();
-        started.push(backend::stop);
-        return backend;
+        return started.backend(name);
     }
 
     private ProxyServer proxy() throws Exception
