@@ -167,12 +167,14 @@ public class TestBackend
     }
 
     /**
-     * Echoes frames as they come, with the same fragmentation, demanding the next frame only when the
-     * echo is written. Text commands: "close:CODE:REASON" closes, "drop" disconnects without a close frame,
-     * "ping:DATA" sends a ping.
+     * Echoes binary frames as they come, with the same fragmentation, and text messages whole (a proxy may
+     * re-fragment text, RFC 6455 5.4, so commands are read from the whole message), demanding the next frame
+     * only when the echo is written. Text commands: "close:CODE:REASON" closes, "drop" disconnects without a
+     * close frame, "ping:DATA" sends a ping.
      */
     public class Echo implements Session.Listener
     {
+        private final StringBuilder text = new StringBuilder();
         private Session session;
 
         @Override
@@ -185,26 +187,34 @@ public class TestBackend
         @Override
         public void onWebSocketPartialText(String payload, boolean last)
         {
-            if (last && payload.startsWith("close:"))
+            text.append(payload);
+            if (!last)
             {
-                String[] parts = payload.split(":", 3);
+                session.demand();
+                return;
+            }
+            String message = text.toString();
+            text.setLength(0);
+            if (message.startsWith("close:"))
+            {
+                String[] parts = message.split(":", 3);
                 session.close(Integer.parseInt(parts[1]), parts[2], org.eclipse.jetty.websocket.api.Callback.NOOP);
                 session.demand();
                 return;
             }
-            if (last && payload.equals("drop"))
+            if (message.equals("drop"))
             {
                 session.disconnect();
                 return;
             }
-            if (last && payload.startsWith("ping:"))
+            if (message.startsWith("ping:"))
             {
-                session.sendPing(ByteBuffer.wrap(payload.substring(5).getBytes(StandardCharsets.UTF_8)),
+                session.sendPing(ByteBuffer.wrap(message.substring(5).getBytes(StandardCharsets.UTF_8)),
                     org.eclipse.jetty.websocket.api.Callback.from(session::demand, Throwable::printStackTrace));
                 return;
             }
             // After its own close the echo fails; keep reading anyway, or the peer's close reply is never read.
-            session.sendPartialText(payload, last, org.eclipse.jetty.websocket.api.Callback.from(session::demand, x -> session.demand()));
+            session.sendText(message, org.eclipse.jetty.websocket.api.Callback.from(session::demand, x -> session.demand()));
         }
 
         @Override

@@ -93,6 +93,7 @@ public class BackpressureTest
         final AtomicLong received = new AtomicLong();
         final AtomicLong corrupt = new AtomicLong();
         final CompletableFuture<String> done = new CompletableFuture<>();
+        private final StringBuilder text = new StringBuilder();
         private volatile Session session;
         private long offsetInMessage;
         private long messageStart;
@@ -131,7 +132,10 @@ public class BackpressureTest
         @Override
         public void onWebSocketPartialText(String payload, boolean last)
         {
-            done.complete(payload);
+            // A proxy may re-fragment (RFC 6455 5.4): the text is whole only at the last fragment.
+            text.append(payload);
+            if (last)
+                done.complete(text.toString());
             session.demand();
         }
     }
