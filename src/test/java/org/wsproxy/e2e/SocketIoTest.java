@@ -84,10 +84,15 @@ public class SocketIoTest
             Files.copy(source.resolve(file), dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
         if (!Files.isDirectory(dir.resolve("node_modules/socket.io-client")))
         {
-            Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(dir.toFile()).redirectErrorStream(true).start();
-            String output = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!npm.waitFor(240, TimeUnit.SECONDS) || npm.exitValue() != 0)
-                fail("npm ci failed in " + dir + ":\n" + output);
+            // Output to a file, so the wait below is bounded even if npm hangs without closing its output.
+            Path log = dir.resolve("npm-ci.log");
+            Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(dir.toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            boolean exited = npm.waitFor(240, TimeUnit.SECONDS);
+            if (!exited)
+                npm.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            if (!exited || npm.exitValue() != 0)
+                fail("npm ci " + (exited ? "failed" : "did not finish in 240 s") + " in " + dir + ":\n" + Files.readString(log));
         }
         return dir;
     }
