@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
+import java.util.regex.Pattern;
 
 import jakarta.servlet.http.HttpServletRequest;
 import org.eclipse.jetty.util.InetAddressSet;
@@ -28,6 +29,8 @@ public final class ForwardingPolicy
         "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Host", "Content-Length",
         "Sec-WebSocket-Key", "Sec-WebSocket-Accept", "Sec-WebSocket-Extensions", "Sec-WebSocket-Version",
         "Sec-WebSocket-Protocol");
+    private static final Pattern IPV4 = Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.%]+");
     private static final Set<String> FORWARDED = lowerCase(
         "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port", "Forwarded");
 
@@ -83,16 +86,57 @@ public final class ForwardingPolicy
         sink.accept("Forwarded", append(fromTrustedProxy ? joined(request, "Forwarded") : null, forwarded));
     }
 
+    /**
+     * The client's address as far as this proxy can vouch for it: the connected peer, or, when that peer is
+     * a trusted proxy, the nearest address in X-Forwarded-For that is not itself a trusted proxy (nginx's
+     * {@code real_ip_recursive}). What ip-hash hashes, so clients behind a trusted balancer are told apart.
+     */
+    public String clientAddress(HttpServletRequest request)
+    {
+        String address = unbracket(request.getRemoteAddr());
+        if (!isTrusted(address))
+            return address;
+        List<String> hops = new ArrayList<>();
+        for (String value : Collections.list(request.getHeaders("X-Forwarded-For")))
+        {
+            for (String hop : value.split(","))
+            {
+                if (!hop.isBlank())
+                    hops.add(unbracket(hop.trim()));
+            }
+        }
+        for (int i = hops.size() - 1; i >= 0; i--)
+        {
+            address = hops.get(i);
+            if (!isTrusted(address))
+                return address;
+        }
+        return address;
+    }
+
     private boolean isTrusted(String address)
     {
+        if (trusted.isEmpty())
+            return false;
+        InetAddress literal = literal(address);
+        return literal != null && trusted.test(literal);
+    }
+
+    /** An IP literal as an address; null for anything else, which is never looked up (no DNS on the request path). */
+    private static InetAddress literal(String address)
+    {
+        boolean ipv4 = IPV4.matcher(address).matches();
+        boolean ipv6 = !ipv4 && address.indexOf(':') >= 0 && IPV6_CHARS.matcher(address).matches();
+        if (!ipv4 && !ipv6)
+            return null;
         try
         {
-            return !trusted.isEmpty() && trusted.test(InetAddress.getByName(address));
+            // With only digits and dots in range, or a colon, getByName parses and never resolves.
+            return InetAddress.getByName(address);
         }
         catch (UnknownHostException x)
         {
-            // Only literal addresses reach here, which never need a lookup.
-            return false;
+            return null;
         }
     }
 

@@ -18,14 +18,17 @@ public final class RequestKeys
     {
     }
 
-    public static RequestKey of(HttpServletRequest request)
+    /**
+     * @param forwarding decides which address is the client's when the peer is a trusted proxy
+     */
+    public static RequestKey of(HttpServletRequest request, ForwardingPolicy forwarding)
     {
         return new RequestKey()
         {
             @Override
             public String clientAddress()
             {
-                return request.getRemoteAddr();
+                return forwarding.clientAddress(request);
             }
 
             @Override

@@ -113,7 +113,7 @@ public class HttpProxyServlet extends AsyncProxyServlet
             return null;
         request.setAttribute(ROUTE_ATTRIBUTE, route);
         Pool pool = pools.get(route.pool());
-        Endpoint endpoint = pool.pick(RequestKeys.of(request), List.of());
+        Endpoint endpoint = pool.pick(RequestKeys.of(request, forwarding), List.of());
         if (endpoint == null)
         {
             request.setAttribute(NO_BACKEND_ATTRIBUTE, pool);
@@ -176,7 +176,7 @@ public class HttpProxyServlet extends AsyncProxyServlet
         Route route = (Route)request.getAttribute(ROUTE_ATTRIBUTE);
         pools.get(route.pool()).reportSuccess(attempts(request).lease.endpoint());
         super.onServerResponseHeaders(request, response, serverResponse);
-        String setCookie = pools.get(route.pool()).stickyCookie(RequestKeys.of(request), attempts(request).lease.endpoint(),
+        String setCookie = pools.get(route.pool()).stickyCookie(RequestKeys.of(request, forwarding), attempts(request).lease.endpoint(),
             request.getContextPath().isEmpty() ? "/" : request.getContextPath(), request.isSecure());
         if (setCookie != null)
             response.addHeader("Set-Cookie", setCookie);
@@ -199,7 +199,7 @@ public class HttpProxyServlet extends AsyncProxyServlet
         boolean noResponse = serverResponse == null || serverResponse.getStatus() == 0;
         if (noResponse)
             pool.reportFailure(endpoint);
-        Endpoint next = noResponse && mayRetry(request, response, route, attempts, failure) ? pool.pick(RequestKeys.of(request), attempts.tried) : null;
+        Endpoint next = noResponse && mayRetry(request, response, route, attempts, failure) ? pool.pick(RequestKeys.of(request, forwarding), attempts.tried) : null;
         LOG.info("http {} {} -> {} failed: {}{}", request.getMethod(), request.getRequestURI(), endpoint, failure.toString(),
             next == null ? "" : "; trying " + next);
         if (next != null)

@@ -87,7 +87,7 @@ public class WebSocketProxy extends ContainerLifeCycle
         List<String> subProtocols = UpgradeRequests.subProtocols(request);
         Pool pool = pools.get(route.pool());
         String cookiePath = request.getContextPath().isEmpty() ? "/" : request.getContextPath();
-        Attempts attempts = new Attempts(route, pool, RequestKeys.of(request), pathInContext, request.getQueryString(), headers, subProtocols,
+        Attempts attempts = new Attempts(route, pool, RequestKeys.of(request, forwarding), pathInContext, request.getQueryString(), headers, subProtocols,
             cookiePath, request.isSecure(), result);
         attempts.next(null);
         return result;

@@ -221,6 +221,46 @@ public class PoolsThroughTheProxyTest
         TestBackend.awaitTrue(() -> endpoint(pool, b1).load() + endpoint(pool, b2).load() == 0, 10_000);
     }
 
+    /**
+     * ip-hash behind a trusted balancer hashes the client named in X-Forwarded-For, so clients are spread and
+     * each stays on one backend; from an untrusted peer the header is ignored (it could be forged).
+     */
+    @Test
+    public void ipHashHashesTheClientBehindATrustedProxy() throws Exception
+    {
+        TestBackend b1 = backend("b1");
+        TestBackend b2 = backend("b2");
+        TestBackend b3 = backend("b3");
+        String backends = b1.url() + " " + b2.url() + " " + b3.url();
+        ProxyServer trusting = start(new ProxyServer().pool("chat", backends)
+            .param("wsproxy.pool.chat.balancer", "ip-hash").param("wsproxy.trustedProxies", "127.0.0.1").poolRoute("ws", "/", "chat"));
+        ProxyServer untrusting = start(new ProxyServer().pool("chat", backends)
+            .param("wsproxy.pool.chat.balancer", "ip-hash").poolRoute("ws", "/", "chat"));
+        Map<String, Integer> spread = new HashMap<>();
+        java.util.Set<String> untrusted = new java.util.HashSet<>();
+        for (int client = 1; client <= 12; client++)
+        {
+            // The client as a balancer in front would report it: the client first, then a trusted hop.
+            String forwardedFor = "203.0.113." + client + ", 127.0.0.1";
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (int i = 0; i < 3; i++)
+                seen.add(backendOf(trusting, forwardedFor));
+            assertEquals(1, seen.size(), forwardedFor + " went to " + seen);
+            spread.merge(seen.iterator().next(), 1, Integer::sum);
+            untrusted.add(backendOf(untrusting, forwardedFor));
+        }
+        assertTrue(spread.size() >= 2, "12 clients all on one backend: " + spread);
+        assertEquals(1, untrusted.size(), "an untrusted X-Forwarded-For moved the hash: " + untrusted);
+    }
+
+    private String backendOf(ProxyServer proxy, String forwardedFor) throws Exception
+    {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(proxy.httpUrl("/http/echo")))
+            .header("X-Forwarded-For", forwardedFor).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        return response.headers().firstValue("X-Backend").orElse("?");
+    }
+
     @Test
     public void headerHashKeepsAKeyOnOneBackendOverHttpAndWebSocket() throws Exception
     {
