@@ -2,11 +2,14 @@ package org.wsproxy.http;
 
 import java.io.IOException;
 import java.nio.channels.WritePendingException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
@@ -26,14 +29,15 @@ import org.wsproxy.config.HttpClientConfig;
 import org.wsproxy.config.Params;
 import org.wsproxy.config.ProxyConfigParser;
 import org.wsproxy.forward.ForwardingPolicy;
+import org.wsproxy.forward.RequestKeys;
 import org.wsproxy.route.Route;
 import org.wsproxy.route.Router;
 import org.wsproxy.route.TargetUri;
-import org.wsproxy.forward.RequestKeys;
 import org.wsproxy.upstream.Endpoint;
 import org.wsproxy.upstream.Lease;
 import org.wsproxy.upstream.Pool;
 import org.wsproxy.upstream.Pools;
+import org.wsproxy.upstream.RequestKey;
 
 /**
  * Plain HTTP through Jetty's {@link AsyncProxyServlet} (bodies streamed both ways with servlet async
@@ -46,9 +50,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
     private static final Logger LOG = LoggerFactory.getLogger(HttpProxyServlet.class);
     private static final String ATTEMPTS_ATTRIBUTE = HttpProxyServlet.class.getName() + ".attempts";
     /** Methods that may be sent twice (RFC 9110 9.2.2); only these are retried, and only without a body. */
-    private static final java.util.Set<String> IDEMPOTENT = java.util.Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
     private static final String NO_BACKEND_ATTRIBUTE = HttpProxyServlet.class.getName() + ".noBackend";
-    private static final String ROUTE_ATTRIBUTE = HttpProxyServlet.class.getName() + ".route";
 
     private HttpClientConfig clientConfig;
     private Router router;
@@ -111,25 +114,17 @@ public class HttpProxyServlet extends AsyncProxyServlet
         Route route = router.match(path);
         if (route == null)
             return null;
-        request.setAttribute(ROUTE_ATTRIBUTE, route);
         Pool pool = pools.get(route.pool());
-        Endpoint endpoint = pool.pick(RequestKeys.of(request, forwarding), List.of());
+        RequestKey key = RequestKeys.of(request, forwarding);
+        Endpoint endpoint = pool.pick(key, List.of());
         if (endpoint == null)
         {
             request.setAttribute(NO_BACKEND_ATTRIBUTE, pool);
             return null;
         }
-        Attempts attempts = new Attempts(System.nanoTime() + route.retry().timeout().toNanos());
-        attempts.start(endpoint);
+        Attempts attempts = new Attempts(route, pool, key, path);
         request.setAttribute(ATTEMPTS_ATTRIBUTE, attempts);
-        return target(request, route, endpoint);
-    }
-
-    private static String target(HttpServletRequest request, Route route, Endpoint endpoint)
-    {
-        String uri = request.getRequestURI();
-        String path = uri.substring(Math.min(request.getContextPath().length(), uri.length()));
-        return TargetUri.resolve(endpoint.uri(), route, path, request.getQueryString(), false).toString();
+        return attempts.start(endpoint, request.getQueryString());
     }
 
     @Override
@@ -163,8 +158,7 @@ public class HttpProxyServlet extends AsyncProxyServlet
     @Override
     protected void sendProxyRequest(HttpServletRequest request, HttpServletResponse response, Request proxyRequest)
     {
-        Route route = (Route)request.getAttribute(ROUTE_ATTRIBUTE);
-        long readTimeout = route.readTimeout().toMillis();
+        long readTimeout = attempts(request).route.readTimeout().toMillis();
         if (readTimeout > 0)
             proxyRequest.idleTimeout(readTimeout, TimeUnit.MILLISECONDS);
         super.sendProxyRequest(request, response, proxyRequest);
@@ -173,10 +167,11 @@ public class HttpProxyServlet extends AsyncProxyServlet
     @Override
     protected void onServerResponseHeaders(HttpServletRequest request, HttpServletResponse response, Response serverResponse)
     {
-        Route route = (Route)request.getAttribute(ROUTE_ATTRIBUTE);
-        pools.get(route.pool()).reportSuccess(attempts(request).lease.endpoint());
+        Attempts attempts = attempts(request);
+        Endpoint endpoint = attempts.lease.endpoint();
+        attempts.pool.reportSuccess(endpoint);
         super.onServerResponseHeaders(request, response, serverResponse);
-        String setCookie = pools.get(route.pool()).stickyCookie(RequestKeys.of(request, forwarding), attempts(request).lease.endpoint(),
+        String setCookie = attempts.pool.stickyCookie(attempts.key, endpoint,
             request.getContextPath().isEmpty() ? "/" : request.getContextPath(), request.isSecure());
         if (setCookie != null)
             response.addHeader("Set-Cookie", setCookie);
@@ -191,21 +186,19 @@ public class HttpProxyServlet extends AsyncProxyServlet
     @Override
     protected void onProxyResponseFailure(HttpServletRequest request, HttpServletResponse response, Response serverResponse, Throwable failure)
     {
-        Route route = (Route)request.getAttribute(ROUTE_ATTRIBUTE);
-        Pool pool = pools.get(route.pool());
         Attempts attempts = attempts(request);
+        Pool pool = attempts.pool;
         attempts.lease.release();
         Endpoint endpoint = attempts.lease.endpoint();
         boolean noResponse = serverResponse == null || serverResponse.getStatus() == 0;
         if (noResponse)
             pool.reportFailure(endpoint);
-        Endpoint next = noResponse && mayRetry(request, response, route, attempts, failure) ? pool.pick(RequestKeys.of(request, forwarding), attempts.tried) : null;
+        Endpoint next = noResponse && mayRetry(request, response, attempts, failure) ? pool.pick(attempts.key, attempts.tried) : null;
         LOG.info("http {} {} -> {} failed: {}{}", request.getMethod(), request.getRequestURI(), endpoint, failure.toString(),
             next == null ? "" : "; trying " + next);
         if (next != null)
         {
-            attempts.start(next);
-            Request proxyRequest = newProxyRequest(request, target(request, route, next));
+            Request proxyRequest = newProxyRequest(request, attempts.start(next, request.getQueryString()));
             copyRequestHeaders(request, proxyRequest);
             addProxyHeaders(request, proxyRequest);
             sendProxyRequest(request, response, proxyRequest);
@@ -220,23 +213,20 @@ public class HttpProxyServlet extends AsyncProxyServlet
      * not reached or dropping the connection before answering (a read timeout is not retried: a slow backend
      * is slow for the next one too, and the request may be running), and the route's tries and time left.
      */
-    private boolean mayRetry(HttpServletRequest request, HttpServletResponse response, Route route, Attempts attempts, Throwable failure)
+    private boolean mayRetry(HttpServletRequest request, HttpServletResponse response, Attempts attempts, Throwable failure)
     {
         if (!IDEMPOTENT.contains(request.getMethod()) || hasContent(request) || response.isCommitted())
             return false;
-        if (attempts.tried.size() >= route.retry().maxAttempts() || System.nanoTime() - attempts.deadline >= 0)
+        if (attempts.tried.size() >= attempts.route.retry().maxAttempts() || System.nanoTime() - attempts.deadline >= 0)
             return false;
+        boolean io = false;
         for (Throwable t = failure; t != null; t = t.getCause())
         {
-            if (t instanceof java.util.concurrent.TimeoutException)
+            if (t instanceof TimeoutException)
                 return false;
+            io |= t instanceof IOException;
         }
-        for (Throwable t = failure; t != null; t = t.getCause())
-        {
-            if (t instanceof java.io.IOException)
-                return true;
-        }
-        return false;
+        return io;
     }
 
     @Override
@@ -251,22 +241,35 @@ public class HttpProxyServlet extends AsyncProxyServlet
         return (Attempts)request.getAttribute(ATTEMPTS_ATTRIBUTE);
     }
 
-    /** The backends one request tried, and the lease counting it against the current one. */
+    /**
+     * One request's route, pool and hash key, worked out once; the backends it tried, and the lease counting
+     * it against the current one.
+     */
     private static final class Attempts
     {
-        private final List<Endpoint> tried = new java.util.ArrayList<>();
+        private final Route route;
+        private final Pool pool;
+        private final RequestKey key;
+        private final String path;
+        private final List<Endpoint> tried = new ArrayList<>();
         private final long deadline;
         private volatile Lease lease;
 
-        private Attempts(long deadline)
+        private Attempts(Route route, Pool pool, RequestKey key, String path)
         {
-            this.deadline = deadline;
+            this.route = route;
+            this.pool = pool;
+            this.key = key;
+            this.path = path;
+            this.deadline = System.nanoTime() + route.retry().timeout().toNanos();
         }
 
-        void start(Endpoint endpoint)
+        /** @return the target URI on {@code endpoint}, now the one this request counts against */
+        String start(Endpoint endpoint, String query)
         {
             tried.add(endpoint);
             lease = endpoint.lease(false);
+            return TargetUri.resolve(endpoint.uri(), route, path, query, false).toString();
         }
     }
 

@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -23,6 +25,9 @@ public final class StickyCookie
     private final String name;
     private final String pool;
     private final SecretKeySpec key;
+    // An endpoint's cookie value never changes, so each is computed once rather than an HMAC per response.
+    // Keyed by the ids of endpoints the pool has had, never by ids from requests, so it cannot be grown from outside.
+    private final Map<String, String> values = new ConcurrentHashMap<>();
 
     public StickyCookie(String name, String pool, byte[] secret)
     {
@@ -68,8 +73,7 @@ public final class StickyCookie
     /** The cookie value naming this endpoint. */
     public String value(Endpoint endpoint)
     {
-        String id = endpoint.stickyId();
-        return id + "." + mac(id);
+        return values.computeIfAbsent(endpoint.stickyId(), id -> id + "." + mac(id));
     }
 
     /** @return the member of the snapshot the value names, or null when it is forged, stale or malformed */
@@ -79,13 +83,13 @@ public final class StickyCookie
         if (dot <= 0)
             return null;
         String id = value.substring(0, dot);
-        byte[] expected = mac(id).getBytes(StandardCharsets.US_ASCII);
-        if (!MessageDigest.isEqual(expected, value.substring(dot + 1).getBytes(StandardCharsets.US_ASCII)))
-            return null;
         for (Member member : snapshot.members())
         {
             if (member.endpoint().stickyId().equals(id))
-                return member;
+            {
+                byte[] expected = value(member.endpoint()).getBytes(StandardCharsets.US_ASCII);
+                return MessageDigest.isEqual(expected, value.getBytes(StandardCharsets.US_ASCII)) ? member : null;
+            }
         }
         return null;
     }
