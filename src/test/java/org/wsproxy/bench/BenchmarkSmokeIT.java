@@ -8,10 +8,10 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.wsproxy.e2e.JettyHomeProcess;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Keeps the benchmark from rotting: the whole of it (backend, the built WAR in jetty-home, separate load
@@ -33,8 +33,8 @@ class BenchmarkSmokeIT
         List<ResultTable.Row> rows;
         try (PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8))
         {
-            rows = Benchmark.run(flags, Path.of(property("jetty.home")), Path.of(property("jetty.base.src")),
-                Path.of(property("wsproxy.war")), out);
+            rows = Benchmark.run(flags, Path.of(JettyHomeProcess.requiredProperty("jetty.home")), Path.of(JettyHomeProcess.requiredProperty("jetty.base.src")),
+                Path.of(JettyHomeProcess.requiredProperty("wsproxy.war")), out);
         }
         String log = output.toString(StandardCharsets.UTF_8);
         System.out.println(log);
@@ -54,11 +54,4 @@ class BenchmarkSmokeIT
         assertTrue(log.contains("| workload | via |"), log);
     }
 
-    private static String property(String name)
-    {
-        String value = System.getProperty(name);
-        if (value == null || value.isBlank())
-            fail("System property " + name + " is not set: run this test through `mvn verify` (failsafe sets it)");
-        return value;
-    }
 }

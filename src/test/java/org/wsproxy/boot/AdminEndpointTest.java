@@ -36,9 +36,7 @@ public class AdminEndpointTest
     @BeforeEach
     public void startClient() throws Exception
     {
-        client = new WebSocketClient();
-        client.start();
-        started.push(client::stop);
+        client = started.webSocketClient();
     }
 
     @AfterEach

@@ -173,7 +173,7 @@ class JettyHomeDeploymentIT
     /** A copy of the committed jetty-base/ whose routes point at this test's backend. */
     private Path base() throws Exception
     {
-        Path source = Path.of(requiredProperty("jetty.base.src"));
+        Path source = Path.of(JettyHomeProcess.requiredProperty("jetty.base.src"));
         Path base = JettyBases.copy(source, tmp.resolve("jetty-base"));
         JettyBases.pointBackendsAt(base, "http://127.0.0.1:" + backend.getPort());
         // With ${jetty.base}/work present Jetty unpacks the WAR there, inside the temporary directory,
@@ -184,8 +184,8 @@ class JettyHomeDeploymentIT
 
     private int startJetty(Path base) throws Exception
     {
-        Path jettyHome = Path.of(requiredProperty("jetty.home"));
-        Path war = Path.of(requiredProperty("wsproxy.war"));
+        Path jettyHome = Path.of(JettyHomeProcess.requiredProperty("jetty.home"));
+        Path war = Path.of(JettyHomeProcess.requiredProperty("wsproxy.war"));
         if (!Files.isRegularFile(war))
             fail(war + " does not exist: run `mvn verify`, which packages it before the integration tests");
         jetty = JettyHomeProcess.start(jettyHome, base, "jetty.http.port=0", "wsproxy.war=" + war);
@@ -206,13 +206,6 @@ class JettyHomeDeploymentIT
         return message + "\n--- jetty-home log ---\n" + jetty.log();
     }
 
-    private static String requiredProperty(String name)
-    {
-        String value = System.getProperty(name);
-        if (value == null || value.isBlank())
-            fail("System property " + name + " is not set: run this test through `mvn verify` (failsafe sets it)");
-        return value;
-    }
 
     /** Queues whole text messages, so a test can wait for the one it expects among others. */
     private static final class TextQueue implements WebSocket.Listener

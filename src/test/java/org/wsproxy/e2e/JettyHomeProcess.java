@@ -106,6 +106,15 @@ public final class JettyHomeProcess implements AutoCloseable
         }
     }
 
+    /** A system property the failsafe configuration sets (jetty.home, jetty.base.src, wsproxy.war). */
+    public static String requiredProperty(String name)
+    {
+        String value = System.getProperty(name);
+        if (value == null || value.isBlank())
+            throw new IllegalStateException("System property " + name + " is not set: run this test through `mvn verify` (failsafe sets it)");
+        return value;
+    }
+
     /**
      * The port of the started connector whose protocols begin with {@code protocol} ("HTTP/1.1", "SSL"),
      * for a server with several connectors; call it after {@link #awaitPort(Duration)}.

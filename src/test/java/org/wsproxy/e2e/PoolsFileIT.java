@@ -28,7 +28,6 @@ import org.wsproxy.demo.JettyBases;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The shipped jetty-base's watched pools file (etc/wsproxy-pools.properties, found relative to jetty.base)
@@ -72,13 +71,6 @@ class PoolsFileIT
         }
     }
 
-    private static String property(String name)
-    {
-        String value = System.getProperty(name);
-        if (value == null || value.isBlank())
-            fail("System property " + name + " is not set: run this test through `mvn verify`");
-        return value;
-    }
 
     private int status(int port, String path) throws Exception
     {
@@ -105,11 +97,11 @@ class PoolsFileIT
     @Test
     void editingThePoolsFileRepointsARouteWithoutARestartOrAClosedSession() throws Exception
     {
-        Path base = JettyBases.copy(Path.of(property("jetty.base.src")), tmp.resolve("jetty-base"));
+        Path base = JettyBases.copy(Path.of(JettyHomeProcess.requiredProperty("jetty.base.src")), tmp.resolve("jetty-base"));
         String live = "http://127.0.0.1:" + backend.getPort();
         JettyBases.pointBackendsAt(base, live);
         Files.createDirectories(base.resolve("work"));
-        jetty = JettyHomeProcess.start(Path.of(property("jetty.home")), base, "jetty.http.port=0", "wsproxy.war=" + property("wsproxy.war"));
+        jetty = JettyHomeProcess.start(Path.of(JettyHomeProcess.requiredProperty("jetty.home")), base, "jetty.http.port=0", "wsproxy.war=" + JettyHomeProcess.requiredProperty("wsproxy.war"));
         int port = jetty.awaitPort(Duration.ofSeconds(60));
         assertEquals(200, status(port, "/api/time"));
 

@@ -37,7 +37,6 @@ import org.wsproxy.demo.JettyBases;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * TLS termination (the reference guide's wss:// setup) in a stock jetty-home: the committed jetty-base
@@ -74,13 +73,13 @@ class TlsTerminationIT
             .redirectErrorStream(true).start();
         assertTrue(keytool.waitFor(30, TimeUnit.SECONDS) && keytool.exitValue() == 0, () -> "keytool failed: " + output(keytool));
 
-        Path base = JettyBases.copy(Path.of(property("jetty.base.src")), tmp.resolve("jetty-base"));
+        Path base = JettyBases.copy(Path.of(JettyHomeProcess.requiredProperty("jetty.base.src")), tmp.resolve("jetty-base"));
         JettyBases.pointBackendsAt(base, "http://127.0.0.1:" + backend.getPort());
         Files.createDirectories(base.resolve("work"));
-        jetty = JettyHomeProcess.start(Path.of(property("jetty.home")), base,
+        jetty = JettyHomeProcess.start(Path.of(JettyHomeProcess.requiredProperty("jetty.home")), base,
             "--module=https,http2", "jetty.http.port=0", "jetty.ssl.port=0",
             "jetty.sslContext.keyStorePath=" + keyStore, "jetty.sslContext.keyStorePassword=" + PASSWORD,
-            "wsproxy.war=" + property("wsproxy.war"));
+            "wsproxy.war=" + JettyHomeProcess.requiredProperty("wsproxy.war"));
         jetty.awaitPort(Duration.ofSeconds(60));
     }
 
@@ -222,12 +221,5 @@ class TlsTerminationIT
         }
     }
 
-    private static String property(String name)
-    {
-        String value = System.getProperty(name);
-        if (value == null || value.isBlank())
-            fail("System property " + name + " is not set: run this test through `mvn verify`");
-        return value;
-    }
 
 }

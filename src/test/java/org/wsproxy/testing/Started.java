@@ -3,6 +3,8 @@ package org.wsproxy.testing;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
+import org.eclipse.jetty.websocket.client.WebSocketClient;
+
 /**
  * Everything a test started (backends, proxies, clients), stopped in reverse order by {@link #stopAll()}
  * from the test's {@code @AfterEach}, even when one of them fails to stop.
@@ -32,6 +34,15 @@ public final class Started
     {
         push(proxy::stop);
         return proxy.start();
+    }
+
+    /** A started Jetty WebSocket client. */
+    public WebSocketClient webSocketClient() throws Exception
+    {
+        WebSocketClient client = new WebSocketClient();
+        client.start();
+        push(client::stop);
+        return client;
     }
 
     /** Stops everything, newest first; the first failure is rethrown once all were tried. */

@@ -31,9 +31,7 @@ public class ActiveHealthCheckTest
     @BeforeEach
     public void startClient() throws Exception
     {
-        client = new WebSocketClient();
-        client.start();
-        started.push(client::stop);
+        client = started.webSocketClient();
     }
 
     @AfterEach

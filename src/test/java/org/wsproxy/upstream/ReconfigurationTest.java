@@ -40,9 +40,7 @@ public class ReconfigurationTest
     @BeforeEach
     public void startClient() throws Exception
     {
-        client = new WebSocketClient();
-        client.start();
-        started.push(client::stop);
+        client = started.webSocketClient();
     }
 
     @AfterEach

@@ -38,9 +38,7 @@ public class StickyCookieThroughTheProxyTest
     @BeforeEach
     public void startClients() throws Exception
     {
-        client = new WebSocketClient();
-        client.start();
-        started.push(client::stop);
+        client = started.webSocketClient();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     }
 
