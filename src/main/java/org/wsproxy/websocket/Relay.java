@@ -55,11 +55,6 @@ public final class Relay
         this.onClosed = onClosed;
     }
 
-    public long id()
-    {
-        return id;
-    }
-
     public String target()
     {
         return target;
@@ -83,14 +78,6 @@ public final class Relay
     Session session(Side side)
     {
         return side == Side.CLIENT ? client.session() : backend.session();
-    }
-
-    public State state()
-    {
-        try (AutoLock ignored = lock.lock())
-        {
-            return state;
-        }
     }
 
     /** Both hops are open: configure them and start reading both ways. */
