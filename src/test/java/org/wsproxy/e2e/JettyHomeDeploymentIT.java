@@ -1,6 +1,5 @@
 package org.wsproxy.e2e;
 
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,17 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -88,7 +81,7 @@ class JettyHomeDeploymentIT
     {
         int port = startJetty(base());
 
-        EchoListener listener = new EchoListener();
+        JdkWebSocketRecorder listener = new JdkWebSocketRecorder();
         WebSocket webSocket;
         try
         {
@@ -106,15 +99,15 @@ class JettyHomeDeploymentIT
         }
 
         webSocket.sendText("hello through wsproxy", true).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        assertEquals("hello through wsproxy", listener.text.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        assertEquals("hello through wsproxy", listener.nextText(TIMEOUT));
 
         byte[] bytes = {0, 1, 2, (byte)0xFE, (byte)0xFF};
         webSocket.sendBinary(ByteBuffer.wrap(bytes), true).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        assertArrayEquals(bytes, listener.binary.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        assertArrayEquals(bytes, listener.nextBinary(TIMEOUT));
 
         // The close code and reason travel to the backend and its answer travels back.
         webSocket.sendClose(4001, "bye").get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        assertEquals("4001 bye", listener.close.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        assertEquals("4001 bye", listener.closed.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     @Test
@@ -123,16 +116,16 @@ class JettyHomeDeploymentIT
         int port = startJetty(base());
         URI chat = URI.create("ws://127.0.0.1:" + port + "/ws/chat");
 
-        TextQueue alice = new TextQueue();
+        JdkWebSocketRecorder alice = new JdkWebSocketRecorder();
         WebSocket aliceSocket = client.newWebSocketBuilder().buildAsync(chat, alice).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        alice.await(message -> message.contains("joined"));
-        TextQueue bob = new TextQueue();
+        alice.await(message -> message.contains("joined"), TIMEOUT);
+        JdkWebSocketRecorder bob = new JdkWebSocketRecorder();
         WebSocket bobSocket = client.newWebSocketBuilder().buildAsync(chat, bob).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        bob.await(message -> message.contains("joined"));
+        bob.await(message -> message.contains("joined"), TIMEOUT);
 
         // Sent by one client, broadcast by the backend, delivered to the other: both directions, both hops.
         bobSocket.sendText("hello alice", true).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        assertTrue(alice.await(message -> message.endsWith(": hello alice")).startsWith("guest-"));
+        assertTrue(alice.await(message -> message.endsWith(": hello alice"), TIMEOUT).startsWith("guest-"));
 
         aliceSocket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         bobSocket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -204,88 +197,5 @@ class JettyHomeDeploymentIT
     private String withLog(String message)
     {
         return message + "\n--- jetty-home log ---\n" + jetty.log();
-    }
-
-
-    /** Queues whole text messages, so a test can wait for the one it expects among others. */
-    private static final class TextQueue implements WebSocket.Listener
-    {
-        private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
-        private final StringBuilder parts = new StringBuilder();
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last)
-        {
-            parts.append(data);
-            if (last)
-            {
-                messages.add(parts.toString());
-                parts.setLength(0);
-            }
-            webSocket.request(1);
-            return null;
-        }
-
-        String await(Predicate<String> expected) throws InterruptedException
-        {
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            List<String> seen = new ArrayList<>();
-            while (true)
-            {
-                String message = messages.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-                if (message == null)
-                    throw new AssertionError("Expected message not received within " + TIMEOUT.toSeconds() + " s; got " + seen);
-                seen.add(message);
-                if (expected.test(message))
-                    return message;
-            }
-        }
-    }
-
-    /** Collects the first whole text message, binary message and close, each into its own future. */
-    private static final class EchoListener implements WebSocket.Listener
-    {
-        private final CompletableFuture<String> text = new CompletableFuture<>();
-        private final CompletableFuture<byte[]> binary = new CompletableFuture<>();
-        private final CompletableFuture<String> close = new CompletableFuture<>();
-        private final StringBuilder textParts = new StringBuilder();
-        private final ByteArrayOutputStream binaryParts = new ByteArrayOutputStream();
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last)
-        {
-            textParts.append(data);
-            if (last)
-                text.complete(textParts.toString());
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last)
-        {
-            byte[] part = new byte[data.remaining()];
-            data.get(part);
-            binaryParts.writeBytes(part);
-            if (last)
-                binary.complete(binaryParts.toByteArray());
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason)
-        {
-            close.complete(statusCode + " " + reason);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error)
-        {
-            text.completeExceptionally(error);
-            binary.completeExceptionally(error);
-            close.completeExceptionally(error);
-        }
     }
 }

@@ -12,11 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -71,7 +68,6 @@ class PoolsFileIT
         }
     }
 
-
     private int status(int port, String path) throws Exception
     {
         return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(TIMEOUT).build(),
@@ -105,26 +101,9 @@ class PoolsFileIT
         int port = jetty.awaitPort(Duration.ofSeconds(60));
         assertEquals(200, status(port, "/api/time"));
 
-        LinkedBlockingQueue<String> texts = new LinkedBlockingQueue<>();
-        CompletableFuture<String> closed = new CompletableFuture<>();
-        WebSocket ws = client.newWebSocketBuilder().connectTimeout(TIMEOUT).buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws/echo"),
-            new WebSocket.Listener()
-            {
-                @Override
-                public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last)
-                {
-                    texts.add(data.toString());
-                    webSocket.request(1);
-                    return null;
-                }
-
-                @Override
-                public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason)
-                {
-                    closed.complete(statusCode + " " + reason);
-                    return null;
-                }
-            }).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        JdkWebSocketRecorder recorder = new JdkWebSocketRecorder();
+        WebSocket ws = client.newWebSocketBuilder().connectTimeout(TIMEOUT).buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws/echo"), recorder)
+            .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
 
         int dead;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
@@ -137,15 +116,15 @@ class PoolsFileIT
         assertEquals(503, status, () -> "the route did not follow the file; log:\n" + jetty.log());
 
         ws.sendText("still connected", true).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        assertEquals("still connected", texts.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        assertEquals("still connected", recorder.nextText(TIMEOUT));
 
         write(file, "wsproxy.route.app.backends = " + live + "\n");
         assertEquals(200, awaitStatus(port, "/api/time", 200), () -> jetty.log());
         ws.sendText("and still", true).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        assertEquals("and still", texts.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
-        assertTrue(!closed.isDone(), "the WebSocket was closed: " + closed.getNow(""));
+        assertEquals("and still", recorder.nextText(TIMEOUT));
+        assertTrue(!recorder.closed.isDone(), "the WebSocket was closed: " + recorder.closed.getNow(""));
         ws.sendClose(1000, "done").get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        assertEquals("1000 done", closed.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        assertEquals("1000 done", recorder.closed.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
         assertTrue(jetty.logLines().stream().anyMatch(l -> l.contains("changed by wsproxy-pools.properties")), () -> jetty.log());
     }
 }

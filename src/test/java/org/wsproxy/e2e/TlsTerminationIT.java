@@ -12,7 +12,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -112,30 +111,13 @@ class TlsTerminationIT
         assertEquals(200, time.statusCode(), () -> time.body() + "\n" + jetty.log());
         assertTrue(time.body().contains("\"xForwardedProto\":\"https\""), time::body);
 
-        CompletableFuture<String> echoed = new CompletableFuture<>();
-        CompletableFuture<String> closed = new CompletableFuture<>();
+        JdkWebSocketRecorder recorder = new JdkWebSocketRecorder();
         WebSocket webSocket = client.newWebSocketBuilder().connectTimeout(TIMEOUT)
-            .buildAsync(URI.create("wss://127.0.0.1:" + port + "/ws/echo"), new WebSocket.Listener()
-            {
-                @Override
-                public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last)
-                {
-                    echoed.complete(data.toString());
-                    webSocket.request(1);
-                    return null;
-                }
-
-                @Override
-                public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason)
-                {
-                    closed.complete(statusCode + " " + reason);
-                    return null;
-                }
-            }).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            .buildAsync(URI.create("wss://127.0.0.1:" + port + "/ws/echo"), recorder).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         webSocket.sendText("over wss", true).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        assertEquals("over wss", echoed.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        assertEquals("over wss", recorder.nextText(TIMEOUT));
         webSocket.sendClose(4001, "bye").get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        assertEquals("4001 bye", closed.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        assertEquals("4001 bye", recorder.closed.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     @Test
@@ -220,6 +202,5 @@ class TlsTerminationIT
             return x.toString();
         }
     }
-
 
 }

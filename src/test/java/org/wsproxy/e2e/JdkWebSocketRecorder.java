@@ -1,0 +1,96 @@
+package org.wsproxy.e2e;
+
+import java.io.ByteArrayOutputStream;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A JDK {@code java.net.http.WebSocket} listener for the end-to-end tests (an independent client, not
+ * Jetty's): whole text and binary messages in queues, the close as "code reason".
+ */
+final class JdkWebSocketRecorder implements WebSocket.Listener
+{
+    final CompletableFuture<String> closed = new CompletableFuture<>();
+    private final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
+    private final BlockingQueue<byte[]> binaries = new LinkedBlockingQueue<>();
+    private final StringBuilder textParts = new StringBuilder();
+    private final ByteArrayOutputStream binaryParts = new ByteArrayOutputStream();
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last)
+    {
+        textParts.append(data);
+        if (last)
+        {
+            texts.add(textParts.toString());
+            textParts.setLength(0);
+        }
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last)
+    {
+        byte[] part = new byte[data.remaining()];
+        data.get(part);
+        binaryParts.writeBytes(part);
+        if (last)
+        {
+            binaries.add(binaryParts.toByteArray());
+            binaryParts.reset();
+        }
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason)
+    {
+        closed.complete(statusCode + " " + reason);
+        return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error)
+    {
+        closed.completeExceptionally(error);
+    }
+
+    /** The next whole text message, or null if none came within the timeout. */
+    String nextText(Duration timeout) throws InterruptedException
+    {
+        return texts.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The next whole binary message, or null if none came within the timeout. */
+    byte[] nextBinary(Duration timeout) throws InterruptedException
+    {
+        return binaries.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The first text message, among those still to come, that {@code expected} accepts. */
+    String await(Predicate<String> expected, Duration timeout) throws InterruptedException
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> seen = new ArrayList<>();
+        while (true)
+        {
+            String message = texts.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (message == null)
+                throw new AssertionError("Expected message not received within " + timeout.toSeconds() + " s; got " + seen);
+            seen.add(message);
+            if (expected.test(message))
+                return message;
+        }
+    }
+}
