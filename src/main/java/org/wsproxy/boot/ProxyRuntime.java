@@ -34,14 +34,15 @@ public class ProxyRuntime extends ContainerLifeCycle
 
     /**
      * @param executor the server's thread pool, which the WebSocket side's client shares, or null for its own
+     * @param bufferPool the server's buffer pool, likewise
      */
-    public ProxyRuntime(ProxyConfig config, Executor executor)
+    public ProxyRuntime(ProxyConfig config, Executor executor, org.eclipse.jetty.io.ByteBufferPool bufferPool)
     {
         this.config = config;
         this.router = new Router(config.routes());
         this.pools = new Pools(config.pools(), stickySecret(config));
         this.forwarding = new ForwardingPolicy(config);
-        this.webSocketProxy = new WebSocketProxy(pools, forwarding, config.maxFrameSize(), executor);
+        this.webSocketProxy = new WebSocketProxy(pools, forwarding, config.maxFrameSize(), executor, bufferPool);
         addBean(router);
         addBean(pools);
         addBean(webSocketProxy, true);

@@ -1,9 +1,13 @@
 package org.wsproxy.websocket;
 
+import org.eclipse.jetty.http.HttpFields;
+import org.wsproxy.relay.Relay;
+
 /**
- * An open backend hop for a client's upgrade: the relay (not reading yet) and the Set-Cookie header value
- * that sticks the client to the chosen backend, or null when none is due.
+ * An open backend hop for a client's upgrade: the relay (not reading yet), what the backend's 101 said
+ * (its subprotocol, or null, and its headers), and the Set-Cookie header value that sticks the client to
+ * the chosen backend, or null when none is due.
  */
-record BackendHop(Relay relay, String setCookie)
+record BackendHop(Relay relay, String subProtocol, HttpFields backendHeaders, String setCookie)
 {
 }

@@ -7,7 +7,7 @@ import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.TimeoutException;
 
-import org.eclipse.jetty.websocket.api.exceptions.UpgradeException;
+import org.eclipse.jetty.websocket.core.exception.UpgradeException;
 
 /**
  * What the client hears when the backend's handshake fails, decided in one place: the backend's own

@@ -2,10 +2,6 @@ package org.wsproxy.websocket;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import jakarta.servlet.AsyncContext;
@@ -13,8 +9,6 @@ import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServerContainer;
-import org.eclipse.jetty.websocket.api.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +23,6 @@ final class PendingUpgrade implements AsyncListener
     /** The request attribute that marks the async dispatch as the second half of an upgrade. */
     static final String ATTRIBUTE = PendingUpgrade.class.getName();
     private static final Logger LOG = LoggerFactory.getLogger(PendingUpgrade.class);
-    private static final Set<String> PER_HOP_RESPONSE_HEADERS = Set.of("connection", "upgrade", "sec-websocket-accept",
-        "sec-websocket-extensions", "sec-websocket-protocol", "content-length", "transfer-encoding", "keep-alive");
 
     private final AsyncContext async;
     private volatile CompletableFuture<BackendHop> connecting;
@@ -65,38 +57,21 @@ final class PendingUpgrade implements AsyncListener
     }
 
     /** Second half, on the async dispatch: the backend hop is open, accept the client's upgrade. */
-    void upgrade(JettyWebSocketServerContainer container, HttpServletRequest request, HttpServletResponse response) throws IOException
+    void upgrade(ClientUpgrade clientUpgrade, HttpServletRequest request, HttpServletResponse response) throws IOException
     {
-        Relay relay = hop.relay();
-        String setCookie = hop.setCookie();
-        Session backend = relay.session(Side.BACKEND);
         boolean upgraded;
         try
         {
-            upgraded = container.upgrade((upgradeRequest, upgradeResponse) ->
-            {
-                // The client gets the backend's choice of subprotocol, and the backend's own response headers (cookies...).
-                String subProtocol = backend.getUpgradeResponse().getAcceptedSubProtocol();
-                if (subProtocol != null)
-                    upgradeResponse.setAcceptedSubProtocol(subProtocol);
-                for (Map.Entry<String, List<String>> header : backend.getUpgradeResponse().getHeaders().entrySet())
-                {
-                    if (!PER_HOP_RESPONSE_HEADERS.contains(header.getKey().toLowerCase(Locale.ROOT)))
-                        header.getValue().forEach(value -> upgradeResponse.addHeader(header.getKey(), value));
-                }
-                if (setCookie != null)
-                    upgradeResponse.addHeader("Set-Cookie", setCookie);
-                return relay.clientSide();
-            }, request, response);
+            upgraded = clientUpgrade.upgrade(request, hop);
         }
         catch (Throwable x)
         {
-            relay.abandon(x.toString());
+            hop.relay().abandon(x.toString());
             throw x;
         }
         if (!upgraded)
         {
-            relay.abandon("not a WebSocket upgrade");
+            hop.relay().abandon("not a WebSocket upgrade");
             if (!response.isCommitted())
                 respond(response, 400, "wsproxy: not a valid WebSocket upgrade request");
         }

@@ -2,7 +2,6 @@ package org.wsproxy.websocket;
 
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,13 +12,26 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.servlet.http.HttpServletRequest;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
-import org.eclipse.jetty.websocket.client.ClientUpgradeRequest;
-import org.eclipse.jetty.websocket.client.WebSocketClient;
+import org.eclipse.jetty.websocket.core.WebSocketComponents;
+import org.eclipse.jetty.websocket.core.client.CoreClientUpgradeRequest;
+import org.eclipse.jetty.websocket.core.exception.UpgradeException;
+import org.eclipse.jetty.websocket.core.client.UpgradeListener;
+import org.eclipse.jetty.websocket.core.client.WebSocketCoreClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wsproxy.forward.ForwardingPolicy;
 import org.wsproxy.forward.RequestKeys;
+import org.wsproxy.relay.BackendUpgrade;
+import org.wsproxy.relay.Relay;
+import org.wsproxy.relay.RelayClientConnector;
+import org.wsproxy.relay.RelaySettings;
 import org.wsproxy.route.Route;
 import org.wsproxy.route.TargetUri;
 import org.wsproxy.upstream.Endpoint;
@@ -30,9 +42,8 @@ import org.wsproxy.upstream.RequestKey;
 
 /**
  * Opens backend WebSocket sessions for accepted client upgrades and keeps track of the live relays.
- * Owns the {@link WebSocketClient} and starts and stops it with this component. Not as a bean: in
- * jetty-home the client's classes are the server's, so its {@code LifeCycle} is not the one this WAR
- * bundles, and a bean of a foreign LifeCycle class would be taken for a plain object and never started.
+ * The backend hops are websocket-core sessions opened by a {@link WebSocketCoreClient} that runs on the
+ * server's thread pool and buffer pool, so the proxy runs one pool of each and hands nothing across.
  */
 public class WebSocketProxy extends ContainerLifeCycle
 {
@@ -44,7 +55,7 @@ public class WebSocketProxy extends ContainerLifeCycle
     private final Pools pools;
     private final ForwardingPolicy forwarding;
     private final long maxFrameSize;
-    private final WebSocketClient client;
+    private final WebSocketCoreClient client;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong relaysOpened = new AtomicLong();
     private final AtomicLong handshakesFailed = new AtomicLong();
@@ -52,20 +63,21 @@ public class WebSocketProxy extends ContainerLifeCycle
     private final Map<Relay, Lease> relays = new ConcurrentHashMap<>();
 
     /**
-     * @param executor the server's thread pool, for the backend hops too ({@link BackendClients}), or null
+     * @param executor the server's thread pool, for the backend hops too, or null for the client's own
+     * @param bufferPool the server's buffer pool, or null for the client's own
      */
-    public WebSocketProxy(Pools pools, ForwardingPolicy forwarding, long maxFrameSize, Executor executor)
+    public WebSocketProxy(Pools pools, ForwardingPolicy forwarding, long maxFrameSize, Executor executor, ByteBufferPool bufferPool)
     {
         this.pools = pools;
         this.forwarding = forwarding;
         this.maxFrameSize = maxFrameSize;
-        this.client = BackendClients.create(executor);
-        // The relay's own close handling sends 1001 to both hops' peers via the backend's close on stop.
-        client.setStopAtShutdown(false);
-        client.setMaxFrameSize(maxFrameSize);
-        client.setAutoFragment(true);
-        client.setMaxTextMessageSize(Long.MAX_VALUE);
-        client.setMaxBinaryMessageSize(Long.MAX_VALUE);
+        HttpClient httpClient = new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(new RelayClientConnector()));
+        httpClient.setName("wsproxy-backend-websocket");
+        httpClient.setExecutor(executor);
+        httpClient.setByteBufferPool(bufferPool);
+        httpClient.setUserAgentField(null);
+        httpClient.setFollowRedirects(false);
+        this.client = new WebSocketCoreClient(httpClient, new WebSocketComponents(null, null, bufferPool, null, null, executor));
     }
 
     @Override
@@ -82,8 +94,8 @@ public class WebSocketProxy extends ContainerLifeCycle
     CompletableFuture<BackendHop> connect(Route route, HttpServletRequest request, String pathInContext)
     {
         CompletableFuture<BackendHop> result = new CompletableFuture<>();
-        Map<String, List<String>> headers = new LinkedHashMap<>();
-        forwarding.forEachHeader(request, (name, value) -> headers.computeIfAbsent(name, k -> new ArrayList<>()).add(value));
+        HttpFields.Mutable headers = HttpFields.build();
+        forwarding.forEachHeader(request, headers::add);
         List<String> subProtocols = UpgradeRequests.subProtocols(request);
         Pool pool = pools.get(route.pool());
         String cookiePath = request.getContextPath().isEmpty() ? "/" : request.getContextPath();
@@ -105,7 +117,7 @@ public class WebSocketProxy extends ContainerLifeCycle
         private final RequestKey key;
         private final String path;
         private final String query;
-        private final Map<String, List<String>> headers;
+        private final HttpFields headers;
         private final List<String> subProtocols;
         private final String cookiePath;
         private final boolean secure;
@@ -113,7 +125,7 @@ public class WebSocketProxy extends ContainerLifeCycle
         private final List<Endpoint> tried = new ArrayList<>();
         private final long deadline;
 
-        private Attempts(Route route, Pool pool, RequestKey key, String path, String query, Map<String, List<String>> headers,
+        private Attempts(Route route, Pool pool, RequestKey key, String path, String query, HttpFields headers,
                          List<String> subProtocols, String cookiePath, boolean secure, CompletableFuture<BackendHop> result)
         {
             this.cookiePath = cookiePath;
@@ -150,18 +162,21 @@ public class WebSocketProxy extends ContainerLifeCycle
             // Counted from the handshake on, so least-connections sees sessions being opened, not only open ones.
             Lease lease = endpoint.lease(true);
             URI target = TargetUri.resolve(endpoint.uri(), route, path, query, true);
-            ClientUpgradeRequest upgrade = new ClientUpgradeRequest(target);
-            upgrade.setHeaders(headers);
+            Relay relay = new Relay(ids.incrementAndGet(), target.toString(), new RelaySettings(route.idleTimeout(), maxFrameSize), WebSocketProxy.this::closed);
+            CoreClientUpgradeRequest upgrade = new BackendUpgrade(client, target, relay);
+            upgrade.headers(fields -> fields.add(headers));
             upgrade.setSubProtocols(subProtocols);
             // A retry gets what is left of the total time if that is less than a whole connect timeout.
             long timeout = route.connectTimeout().toMillis();
             if (lastFailure != null)
                 timeout = Math.max(1, Math.min(timeout, TimeUnit.NANOSECONDS.toMillis(left)));
-            upgrade.setTimeout(timeout, TimeUnit.MILLISECONDS);
-            Relay relay = new Relay(ids.incrementAndGet(), target.toString(), new RelaySettings(route.idleTimeout(), maxFrameSize), WebSocketProxy.this::closed);
+            upgrade.timeout(timeout, TimeUnit.MILLISECONDS);
+            upgrade.setConfiguration(relay.settings().asCustomizer());
+            BackendResponse backendResponse = new BackendResponse();
+            upgrade.addListener(backendResponse);
             try
             {
-                CompletableFuture<?> connecting = client.connect(relay.backendSide(), upgrade);
+                CompletableFuture<?> connecting = client.connect(upgrade);
                 // A client that leaves while we connect cancels the result; pass that on to the connect.
                 result.whenComplete((r, x) ->
                 {
@@ -175,7 +190,9 @@ public class WebSocketProxy extends ContainerLifeCycle
                         pool.reportSuccess(endpoint);
                         relays.put(relay, lease);
                         relaysOpened.incrementAndGet();
-                        if (!result.complete(new BackendHop(relay, pool.stickyCookie(key, endpoint, cookiePath, secure))))
+                        BackendHop hop = new BackendHop(relay, relay.backendSide().subProtocol(), backendResponse.headers,
+                            pool.stickyCookie(key, endpoint, cookiePath, secure));
+                        if (!result.complete(hop))
                             relay.abandon("client left during the backend handshake");
                         return;
                     }
@@ -209,6 +226,33 @@ public class WebSocketProxy extends ContainerLifeCycle
         }
     }
 
+    /**
+     * Keeps the headers of the backend's 101 for the client's 101, and closes the connection of a refused
+     * upgrade: one that carried an upgrade request is never used for another request, whatever the answer
+     * (a backend that refused may be in any state; nginx and HAProxy open fresh connections too). Aborting
+     * at the response headers keeps the status, which the client still gets.
+     */
+    private static final class BackendResponse implements UpgradeListener
+    {
+        private volatile HttpFields headers;
+
+        @Override
+        public void onHandshakeRequest(Request request)
+        {
+            request.onResponseHeaders(response ->
+            {
+                if (response.getStatus() != HttpStatus.SWITCHING_PROTOCOLS_101)
+                    response.abort(new UpgradeException(request.getURI(), response.getStatus(), "the backend refused the upgrade: " + response.getStatus()));
+            });
+        }
+
+        @Override
+        public void onHandshakeResponse(Request request, Response response)
+        {
+            headers = response.getHeaders();
+        }
+    }
+
     private void closed(Relay relay)
     {
         Lease lease = relays.remove(relay);
@@ -221,7 +265,7 @@ public class WebSocketProxy extends ContainerLifeCycle
     /** A health probe doing a WebSocket handshake with this component's client. */
     public org.wsproxy.upstream.Probe probe(org.wsproxy.config.HealthCheckConfig config)
     {
-        return new WebSocketProbe(client, config);
+        return new org.wsproxy.upstream.WebSocketProbe(client, config);
     }
 
     /**

@@ -16,7 +16,6 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.UnavailableException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServerContainer;
 import org.wsproxy.config.Params;
 import org.wsproxy.route.Route;
 import org.wsproxy.route.Router;
@@ -29,7 +28,7 @@ import org.wsproxy.route.Router;
  */
 public class WebSocketProxyFilter implements Filter
 {
-    private JettyWebSocketServerContainer container;
+    private ClientUpgrade clientUpgrade;
     private WebSocketProxy proxy;
     private Router router;
 
@@ -46,9 +45,7 @@ public class WebSocketProxyFilter implements Filter
         router = (Router)config.getServletContext().getAttribute(Router.class.getName());
         if (proxy == null || router == null)
             throw new UnavailableException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
-        container = JettyWebSocketServerContainer.getContainer(config.getServletContext());
-        if (container == null)
-            throw new UnavailableException("wsproxy: Jetty WebSocket support is not enabled for this webapp; enable the ee10-websocket-jetty module");
+        clientUpgrade = ClientUpgrade.of(config.getServletContext());
     }
 
     @Override
@@ -60,7 +57,7 @@ public class WebSocketProxyFilter implements Filter
         if (request.getDispatcherType() == DispatcherType.ASYNC && request.getAttribute(PendingUpgrade.ATTRIBUTE) instanceof PendingUpgrade pending)
         {
             request.removeAttribute(PendingUpgrade.ATTRIBUTE);
-            pending.upgrade(container, request, response);
+            pending.upgrade(clientUpgrade, request, response);
             return;
         }
 

@@ -1,7 +1,7 @@
-package org.wsproxy.websocket;
+package org.wsproxy.relay;
 
 /** The two hops of a relayed WebSocket: the client's, accepted by the proxy, and the backend's, opened by it. */
-enum Side
+public enum Side
 {
     CLIENT, BACKEND;
 

@@ -1,14 +1,14 @@
-package org.wsproxy.websocket;
+package org.wsproxy.relay;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.AutoLock;
-import org.eclipse.jetty.websocket.api.Callback;
-import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.api.StatusCode;
+import org.eclipse.jetty.websocket.core.CloseStatus;
+import org.eclipse.jetty.websocket.core.CoreSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,13 +41,20 @@ public final class Relay
     private final long created = System.nanoTime();
     // Guarded by lock, indexed by Side.ordinal().
     private State state = State.CONNECTING;
+    // A close frame was sent to the hop.
     private final boolean[] closeSent = new boolean[2];
+    // A close frame came from the hop, or it ended without one.
     private final boolean[] closed = new boolean[2];
+    // The hop's connection is gone (websocket-core's onClosed), or it never opened.
+    private final boolean[] ended = new boolean[2];
     private final String[] closes = new String[2];
     private final Callback[] pendingCloseReply = new Callback[2];
     private CloseCodes.Close deferredClientClose;
 
-    Relay(long id, String target, RelaySettings settings, Consumer<Relay> onClosed)
+    /**
+     * @param onClosed called once, when both hops have ended
+     */
+    public Relay(long id, String target, RelaySettings settings, Consumer<Relay> onClosed)
     {
         this.id = id;
         this.target = target;
@@ -60,27 +67,29 @@ public final class Relay
         return target;
     }
 
-    RelaySettings settings()
+    public RelaySettings settings()
     {
         return settings;
     }
 
-    ClientSide clientSide()
+    /** The handler of the client's hop, for the client's upgrade. */
+    public ClientSide clientSide()
     {
         return client;
     }
 
-    BackendSide backendSide()
+    /** The handler of the backend's hop, for the backend's upgrade. */
+    public BackendSide backendSide()
     {
         return backend;
     }
 
-    Session session(Side side)
+    CoreSession session(Side side)
     {
         return side == Side.CLIENT ? client.session() : backend.session();
     }
 
-    /** Both hops are open: configure them and start reading both ways. */
+    /** Both hops are open: start reading both ways. */
     void start()
     {
         CloseCodes.Close close;
@@ -90,30 +99,29 @@ public final class Relay
             if (state == State.CONNECTING)
                 state = State.OPEN;
         }
-        Session clientSession = client.session();
-        Session backendSession = backend.session();
+        CoreSession clientSession = client.session();
         if (LOG.isDebugEnabled())
-            LOG.debug("ws#{} open {} <-> {}", id, clientSession.getRemoteSocketAddress(), target);
+            LOG.debug("ws#{} open {} <-> {}", id, clientSession.getRemoteAddress(), target);
         if (close != null)
         {
             // The backend ended while the client's upgrade was being answered.
-            clientSession.close(close.code(), close.reason(), Callback.NOOP);
+            sendClose(clientSession, close);
             return;
         }
-        settings.configure(clientSession);
-        settings.configure(backendSession);
         clientSession.demand();
-        backendSession.demand();
+        backend.session().demand();
     }
 
     /** The client's upgrade failed after the backend's hop opened: the backend hop is of no use. */
-    void abandon(String why)
+    public void abandon(String why)
     {
-        Session backendSession = null;
+        CoreSession backendSession = null;
         Callback pendingReply;
+        boolean allEnded;
         try (AutoLock ignored = lock.lock())
         {
             closed[Side.CLIENT.ordinal()] = true;
+            ended[Side.CLIENT.ordinal()] = true;
             closes[Side.CLIENT.ordinal()] = "upgrade failed: " + why;
             state = State.CLOSING;
             pendingReply = pendingCloseReply[Side.BACKEND.ordinal()];
@@ -123,28 +131,33 @@ public final class Relay
                 closeSent[Side.BACKEND.ordinal()] = true;
                 backendSession = backend.session();
             }
+            allEnded = ended[0] && ended[1];
+            if (allEnded)
+                state = State.CLOSED;
         }
         if (backendSession != null)
-            sendClose(backendSession, new CloseCodes.Close(StatusCode.SHUTDOWN, "Going Away: client handshake failed", false));
+            sendClose(backendSession, new CloseCodes.Close(CloseStatus.SHUTDOWN, "Going Away: client handshake failed", false));
         if (pendingReply != null)
-            pendingReply.succeed();
+            pendingReply.succeeded();
+        if (allEnded)
+            onClosed.accept(this);
     }
 
     /** The proxy is stopping: both hops get 1001, the code for a server going away. */
-    void shutdown()
+    public void shutdown()
     {
         shutdown("Going Away: proxy shutting down");
     }
 
     /** Both hops get 1001 with this reason (the proxy stops, or the backend was marked down). */
-    void shutdown(String reason)
+    public void shutdown(String reason)
     {
-        List<Session> sessions = new ArrayList<>(2);
+        List<CoreSession> sessions = new ArrayList<>(2);
         try (AutoLock ignored = lock.lock())
         {
             for (Side side : Side.values())
             {
-                Session session = session(side);
+                CoreSession session = session(side);
                 if (session != null && !closeSent[side.ordinal()] && !closed[side.ordinal()])
                 {
                     closeSent[side.ordinal()] = true;
@@ -153,8 +166,8 @@ public final class Relay
             }
             state = State.CLOSING;
         }
-        for (Session session : sessions)
-            sendClose(session, new CloseCodes.Close(StatusCode.SHUTDOWN, reason, false));
+        for (CoreSession session : sessions)
+            sendClose(session, new CloseCodes.Close(CloseStatus.SHUTDOWN, reason, false));
     }
 
     void onError(Side side, Throwable cause)
@@ -163,14 +176,45 @@ public final class Relay
             LOG.debug("ws#{} {} error", id, side, cause);
     }
 
-    void onClose(Side side, int code, String reason, Throwable failure, Callback callback)
+    /** A close frame came from {@code side}; {@code reply} sends the close reply to it when completed. */
+    void onCloseFrame(Side side, int code, String reason, Callback reply)
+    {
+        onClose(side, code, reason, null, reply);
+    }
+
+    /** The connection of {@code side} is gone: after its close handshake, or without one. */
+    void onEnded(Side side, int code, String reason, Throwable failure)
+    {
+        boolean closeFrameSeen;
+        try (AutoLock ignored = lock.lock())
+        {
+            ended[side.ordinal()] = true;
+            closeFrameSeen = closed[side.ordinal()];
+        }
+        if (!closeFrameSeen)
+            onClose(side, code, reason, failure, Callback.NOOP);
+        boolean allEnded;
+        try (AutoLock ignored = lock.lock())
+        {
+            allEnded = ended[0] && ended[1];
+            if (allEnded)
+            {
+                if (state == State.CLOSED)
+                    return;
+                state = State.CLOSED;
+            }
+        }
+        if (allEnded)
+            onClosed.accept(this);
+    }
+
+    private void onClose(Side side, int code, String reason, Throwable failure, Callback callback)
     {
         Side other = side.other();
         CloseCodes.Close toSend = null;
-        Session otherSession = null;
+        CoreSession otherSession = null;
         Callback completeNow = callback;
         Callback completeOther = null;
-        boolean ended;
         try (AutoLock ignored = lock.lock())
         {
             closed[side.ordinal()] = true;
@@ -205,8 +249,8 @@ public final class Relay
                     }
                 }
             }
-            ended = closed[0] && closed[1];
-            state = ended ? State.CLOSED : State.CLOSING;
+            if (state != State.CLOSED)
+                state = State.CLOSING;
         }
 
         if (LOG.isDebugEnabled())
@@ -214,18 +258,16 @@ public final class Relay
         if (toSend != null)
             sendClose(otherSession, toSend);
         if (completeNow != null)
-            completeNow.succeed();
+            completeNow.succeeded();
         if (completeOther != null)
-            completeOther.succeed();
-        if (ended)
-            onClosed.accept(this);
+            completeOther.succeeded();
     }
 
     /** A write to {@code side} failed: that hop is gone, so the other hop is told, once. */
     void onWriteFailed(Side side, Throwable failure)
     {
         Side other = side.other();
-        Session otherSession;
+        CoreSession otherSession;
         try (AutoLock ignored = lock.lock())
         {
             if (closeSent[other.ordinal()] || closed[other.ordinal()])
@@ -238,20 +280,23 @@ public final class Relay
             LOG.debug("ws#{} write to {} failed", id, side, failure);
         sendClose(otherSession, CloseCodes.lost(side));
         // Make sure the broken hop ends now rather than at its idle timeout.
-        Session broken = session(side);
+        CoreSession broken = session(side);
         if (broken != null)
-            broken.disconnect();
+            broken.abort();
     }
 
-    private void sendClose(Session session, CloseCodes.Close close)
+    private static void sendClose(CoreSession session, CloseCodes.Close close)
     {
         // A hop that does not answer our close within CLOSE_TIMEOUT is dropped by its idle timeout.
         session.setIdleTimeout(CLOSE_TIMEOUT);
-        session.close(close.code(), close.reason(), Callback.NOOP);
+        if (close.code() == CloseStatus.NO_CODE)
+            session.close(Callback.NOOP);
+        else
+            session.close(close.code(), close.reason(), Callback.NOOP);
     }
 
     /** A one-line summary for the access log, written once both hops are closed. */
-    String summary()
+    public String summary()
     {
         try (AutoLock ignored = lock.lock())
         {

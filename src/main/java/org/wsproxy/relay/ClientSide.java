@@ -1,6 +1,7 @@
-package org.wsproxy.websocket;
+package org.wsproxy.relay;
 
-import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.core.CoreSession;
 
 /**
  * The client's hop, created when the client's upgrade is accepted, which happens only after the
@@ -14,9 +15,9 @@ public final class ClientSide extends RelaySide
     }
 
     @Override
-    public void onWebSocketOpen(Session session)
+    public void onOpen(CoreSession session, Callback callback)
     {
-        super.onWebSocketOpen(session);
+        super.onOpen(session, callback);
         relay.start();
     }
 }

@@ -1,7 +1,7 @@
-package org.wsproxy.websocket;
+package org.wsproxy.relay;
 
-import org.eclipse.jetty.websocket.api.StatusCode;
-import org.eclipse.jetty.websocket.api.exceptions.WebSocketTimeoutException;
+import org.eclipse.jetty.websocket.core.CloseStatus;
+import org.eclipse.jetty.websocket.core.exception.WebSocketTimeoutException;
 
 /**
  * Decides, in one place, what close frame one hop gets when the other hop ended. A close frame
@@ -26,17 +26,17 @@ final class CloseCodes
 
     /**
      * @param from the hop that ended
-     * @param code the close code Jetty reported for that hop
-     * @param reason the reason Jetty reported, may be null
+     * @param code the close code of that hop's close frame, or what Jetty reported when it ended without one
+     * @param reason the reason, may be null
      * @param failure the error seen on that hop before it closed, or null when it closed cleanly
      * @return the close to send to the other hop
      */
     static Close toPeer(Side from, int code, String reason, Throwable failure)
     {
         if (failure instanceof WebSocketTimeoutException)
-            return new Close(StatusCode.SHUTDOWN, "Idle Timeout", false);
-        boolean abnormal = failure != null || code == StatusCode.ABNORMAL || code == StatusCode.FAILED_TLS_HANDSHAKE ||
-            (code != StatusCode.NO_CODE && !isTransmittable(code));
+            return new Close(CloseStatus.SHUTDOWN, "Idle Timeout", false);
+        boolean abnormal = failure != null || code == CloseStatus.NO_CLOSE || code == CloseStatus.FAILED_TLS_HANDSHAKE ||
+            (code != CloseStatus.NO_CODE && !isTransmittable(code));
         if (!abnormal)
             return new Close(code, reason, true);
         return lost(from);
@@ -47,7 +47,7 @@ final class CloseCodes
     {
         if (from == Side.BACKEND)
             return new Close(BAD_GATEWAY, "Bad Gateway: backend connection lost", false);
-        return new Close(StatusCode.SHUTDOWN, "Going Away: client connection lost", false);
+        return new Close(CloseStatus.SHUTDOWN, "Going Away: client connection lost", false);
     }
 
     static boolean isTransmittable(int code)

@@ -1,4 +1,4 @@
-package org.wsproxy.websocket;
+package org.wsproxy.relay;
 
 /**
  * The backend's hop, opened first. It must not demand on open: there is no client hop to write to yet,
@@ -9,5 +9,11 @@ public final class BackendSide extends RelaySide
     BackendSide(Relay relay)
     {
         super(relay, Side.BACKEND);
+    }
+
+    /** The subprotocol the backend chose, or null. */
+    public String subProtocol()
+    {
+        return session().getNegotiatedSubProtocol();
     }
 }

@@ -1,0 +1,147 @@
+package org.wsproxy.relay;
+
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.core.CloseStatus;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.FrameHandler;
+import org.eclipse.jetty.websocket.core.OpCode;
+
+/**
+ * One hop of a relay, on websocket-core: every frame read here is written to the other hop as the same
+ * frame (opcode, fin bit and payload bytes, never decoded), and the next frame is demanded only when that
+ * write has completed. So at most one frame per direction is in flight, which is both the backpressure
+ * (a slow reader stops the fast writer's reads) and why this object can be the write's callback itself,
+ * with no allocation per frame.
+ * <p>websocket-core reads nothing until {@link CoreSession#demand()}, answers no ping by itself (pings
+ * and pongs are relayed, so heartbeats measure the whole path) and replies to a close frame only when
+ * the close frame's callback completes, which is how {@link Relay} holds a reply until the other hop
+ * has answered.</p>
+ */
+public abstract class RelaySide implements FrameHandler, Callback
+{
+    protected final Relay relay;
+    private final Side side;
+    private volatile CoreSession session;
+    private volatile Throwable failure;
+    // The callback of the frame being written to the other hop; completing it releases the read buffer.
+    private Callback pendingFrame;
+    private long frames;
+    // Whether frames read here may be batched for the other hop: only when this hop says when its reads
+    // drain (readDrained), which is when they are flushed. Set before the hop opens.
+    private boolean batch;
+    // Frames were batched for the other hop since the last flush; only touched by the reading thread.
+    private boolean unflushed;
+
+    RelaySide(Relay relay, Side side)
+    {
+        this.relay = relay;
+        this.side = side;
+    }
+
+    CoreSession session()
+    {
+        return session;
+    }
+
+    long frames()
+    {
+        return frames;
+    }
+
+    @Override
+    public void onOpen(CoreSession session, Callback callback)
+    {
+        this.session = session;
+        callback.succeeded();
+    }
+
+    @Override
+    public void onFrame(Frame frame, Callback callback)
+    {
+        if (frame.getOpCode() == OpCode.CLOSE)
+        {
+            CloseStatus close = CloseStatus.getCloseStatus(frame);
+            relay.onCloseFrame(side, close.getCode(), close.getReason(), callback);
+            return;
+        }
+        ++frames;
+        pendingFrame = callback;
+        unflushed |= batch;
+        relay.session(side.other()).sendFrame(frame, this, batch);
+    }
+
+    /** This hop's connection tells when its reads drain, so frames read here may be batched (see {@link #readDrained}). */
+    void batchToPeer()
+    {
+        batch = true;
+    }
+
+    /**
+     * This hop's reads have drained the socket and wait for more: the frames they brought and batched for
+     * the other hop leave now, in one write, rather than one write each.
+     */
+    void readDrained()
+    {
+        if (!unflushed)
+            return;
+        unflushed = false;
+        CoreSession peer = relay.session(side.other());
+        if (peer != null)
+            peer.flush(Callback.NOOP);
+    }
+
+    @Override
+    public void onError(Throwable cause, Callback callback)
+    {
+        // websocket-core follows an error with onClosed; remember it so the end can be explained to the other hop.
+        failure = cause;
+        relay.onError(side, cause);
+        callback.succeeded();
+    }
+
+    @Override
+    public void onClosed(CloseStatus closeStatus, Callback callback)
+    {
+        relay.onEnded(side, closeStatus.getCode(), closeStatus.getReason(), failure != null ? failure : closeStatus.getCause());
+        callback.succeeded();
+    }
+
+    /** The frame read on this hop was written to the other hop: release it and read the next one. */
+    @Override
+    public void succeeded()
+    {
+        Callback frame = pendingFrame;
+        pendingFrame = null;
+        frame.succeeded();
+        session.demand();
+    }
+
+    /**
+     * Writing to the other hop failed, so that hop is gone or closing: the frame is dropped (its callback
+     * succeeded, since failing it would make websocket-core close this hop with 1011 before the relay can
+     * choose the code), the relay is told, and reading goes on so this hop's close handshake can complete.
+     */
+    @Override
+    public void failed(Throwable x)
+    {
+        Callback frame = pendingFrame;
+        pendingFrame = null;
+        frame.succeeded();
+        relay.onWriteFailed(side.other(), x);
+        session.demand();
+    }
+
+    @Override
+    public InvocationType getInvocationType()
+    {
+        // Completing a write only releases a buffer and asks for the next read: never blocks.
+        return InvocationType.NON_BLOCKING;
+    }
+
+    @Override
+    public String toString()
+    {
+        return side + "@" + Integer.toHexString(hashCode()) + "[frames=" + frames + "]";
+    }
+}
