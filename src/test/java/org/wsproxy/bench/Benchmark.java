@@ -21,7 +21,7 @@ import org.wsproxy.demo.JettyBases;
  * <ul>
  * <li>{@code --workloads a,b,c,d,e}; {@code --warmup 2s --duration 6s} per steady workload</li>
  * <li>(a) {@code --connections 100 --window 16 --size 64}, text, or {@code --binary true} (also for (b))</li>
- * <li>(c) {@code --large-connections 4 --large-size 1MiB}; (d) {@code --idle 2000}; (e) {@code --http-connections 32}</li>
+ * <li>(c) {@code --large-connections 4 --large-size 1MiB}; (d) {@code --idle 5000 --idle-in-flight 100}; (e) {@code --http-connections 32}</li>
  * <li>{@code --nginx auto|false}; {@code --proxy-java DIR} a JDK for wsproxy (default this one);
  * {@code --proxy-warmup 10s} of each workload through wsproxy before the first is measured, for its JIT</li>
  * <li>{@code --out FILE}: where the table is also written (default target/bench-results.md)</li>
@@ -31,7 +31,7 @@ import org.wsproxy.demo.JettyBases;
 public final class Benchmark
 {
     private static final Set<String> FLAGS = Set.of("workloads", "warmup", "duration", "connections", "window", "size",
-        "binary", "large-connections", "large-size", "idle", "http-connections", "nginx", "proxy-java", "proxy-warmup", "out");
+        "binary", "large-connections", "large-size", "idle", "idle-in-flight", "http-connections", "nginx", "proxy-java", "proxy-warmup", "out");
     /** The load driver's heap: enough for tens of thousands of connections' buffers. */
     private static final List<String> DRIVER_JVM = List.of("-Xms512m", "-Xmx2g");
 

@@ -32,7 +32,8 @@ record Workload(String key, String title, String unit, boolean http, List<String
         int size = flags.bytes("size", 64);
         int largeConnections = flags.integer("large-connections", 4);
         int largeSize = flags.bytes("large-size", 1024 * 1024);
-        int idle = flags.integer("idle", 2000);
+        int idle = flags.integer("idle", 5000);
+        int idleInFlight = flags.integer("idle-in-flight", 100);
         int httpConnections = flags.integer("http-connections", 32);
 
         List<Workload> all = List.of(
@@ -45,8 +46,8 @@ record Workload(String key, String title, String unit, boolean http, List<String
             new Workload("c", String.format("(c) large, %s binary, %d conn x 2 in flight", sizeName(largeSize), largeConnections),
                 "MiB", false, args("--workload=echo --connections=" + largeConnections + " --window=2 --binary=true --per-mib=true --size=" +
                 largeSize + " " + timing), steady),
-            new Workload("d", String.format("(d) idle, %,d conn opened 64 at a time", idle),
-                "handshake", false, args("--workload=idle --connections=" + idle + " --in-flight=64"), Duration.ofMinutes(5)),
+            new Workload("d", String.format("(d) idle, %,d conn opened %d at a time", idle, idleInFlight),
+                "handshake", false, args("--workload=idle --connections=" + idle + " --in-flight=" + idleInFlight), Duration.ofMinutes(5)),
             new Workload("e", String.format("(e) HTTP GET %d B page, %d conn", BenchBackend.PAGE.length(), httpConnections),
                 "req", true, args("--workload=http --connections=" + httpConnections + " " + timing), steady));
         List<String> chosen = List.of(flags.string("workloads", String.join(",", KEYS)).split(","));
