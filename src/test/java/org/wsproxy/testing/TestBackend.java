@@ -35,6 +35,8 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 public class TestBackend
 {
     public final BlockingQueue<Map<String, List<String>>> handshakes = new LinkedBlockingQueue<>();
+    /** TCP connections accepted, whatever came on them: zero means the backend was not contacted at all. */
+    public final AtomicLong connections = new AtomicLong();
     public final BlockingQueue<String> closes = new LinkedBlockingQueue<>();
     public final BlockingQueue<String> pings = new LinkedBlockingQueue<>();
     public final AtomicLong floodSent = new AtomicLong();
@@ -61,6 +63,14 @@ public class TestBackend
         connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(port);
+        connector.addEventListener(new org.eclipse.jetty.io.Connection.Listener()
+        {
+            @Override
+            public void onOpened(org.eclipse.jetty.io.Connection connection)
+            {
+                connections.incrementAndGet();
+            }
+        });
         server.addConnector(connector);
 
         ContextHandler context = new ContextHandler("/");
