@@ -35,6 +35,8 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 public class TestBackend
 {
     public final BlockingQueue<Map<String, List<String>>> handshakes = new LinkedBlockingQueue<>();
+    /** The path and query, as received, of every handshake accepted by the default endpoint (echo, flood). */
+    public final BlockingQueue<String> handshakePaths = new LinkedBlockingQueue<>();
     /** TCP connections accepted, whatever came on them: zero means the backend was not contacted at all. */
     public final AtomicLong connections = new AtomicLong();
     public final BlockingQueue<String> closes = new LinkedBlockingQueue<>();
@@ -108,6 +110,7 @@ public class TestBackend
                     }
                 }
                 rs.getHeaders().put("X-Backend", name);
+                handshakePaths.add(rq.getHttpURI().getPathQuery());
                 String path = rq.getHttpURI().getPath();
                 if (path.startsWith("/ws/flood"))
                     return new Flood(Long.parseLong(param(rq, "bytes", "1048576")), Integer.parseInt(param(rq, "chunk", "65536")));
