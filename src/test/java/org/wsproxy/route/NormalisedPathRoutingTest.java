@@ -134,12 +134,12 @@ public class NormalisedPathRoutingTest
     public void withAmbiguousUrisAllowedDotSegmentsAreResolvedOrRefused() throws Exception
     {
         ProxyServer proxy = proxy(UriCompliance.LEGACY);
+        // First, while no backend has had a connection yet (the HTTP client may open one late, after a request).
+        assertEquals(400, get(proxy, "/..%2Fx", "").status());
+        assertEquals(400, get(proxy, "/ws/..%2F..%2Fws/echo", UPGRADE).status());
+        assertEquals(0, ws.connections.get() + app.connections.get(), "a backend was contacted");
         assertEquals("app GET /index.html", servedBy(get(proxy, "/ws/%2e%2e/index.html", "")));
         assertEquals("app GET /index.html", servedBy(get(proxy, "/ws%2F..%2Findex.html", "")));
         assertEquals("ws /ws/echo", upgradedTo(get(proxy, "/x%2F..%2Fws/echo", UPGRADE)));
-        long before = ws.connections.get() + app.connections.get();
-        assertEquals(400, get(proxy, "/..%2Fx", "").status());
-        assertEquals(400, get(proxy, "/ws/..%2F..%2Fws/echo", UPGRADE).status());
-        assertEquals(before, ws.connections.get() + app.connections.get(), "a backend was contacted");
     }
 }

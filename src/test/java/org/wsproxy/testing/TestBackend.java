@@ -37,7 +37,10 @@ public class TestBackend
     public final BlockingQueue<Map<String, List<String>>> handshakes = new LinkedBlockingQueue<>();
     /** The path and query, as received, of every handshake accepted by the default endpoint (echo, flood). */
     public final BlockingQueue<String> handshakePaths = new LinkedBlockingQueue<>();
-    /** TCP connections accepted, whatever came on them: zero means the backend was not contacted at all. */
+    /**
+     * Connections opened, whatever came on them (an upgrade counts two: the HTTP connection and the WebSocket
+     * one replacing it on the same socket): zero means the backend was not contacted at all.
+     */
     public final AtomicLong connections = new AtomicLong();
     public final BlockingQueue<String> closes = new LinkedBlockingQueue<>();
     public final BlockingQueue<String> pings = new LinkedBlockingQueue<>();
