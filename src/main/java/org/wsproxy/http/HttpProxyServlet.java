@@ -30,6 +30,7 @@ import org.wsproxy.config.Params;
 import org.wsproxy.config.ProxyConfigParser;
 import org.wsproxy.forward.ForwardingPolicy;
 import org.wsproxy.forward.RequestKeys;
+import org.wsproxy.route.RequestPath;
 import org.wsproxy.route.Route;
 import org.wsproxy.route.Router;
 import org.wsproxy.route.TargetUri;
@@ -52,6 +53,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
     /** Methods that may be sent twice (RFC 9110 9.2.2); only these are retried, and only without a body. */
     private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
     private static final String NO_BACKEND_ATTRIBUTE = HttpProxyServlet.class.getName() + ".noBackend";
+    /** Set when the path could not be normalised (a ".." above the root, only with ambiguous URIs allowed): 400. */
+    private static final String BAD_PATH_ATTRIBUTE = HttpProxyServlet.class.getName() + ".badPath";
 
     private HttpClientConfig clientConfig;
     private Router router;
@@ -109,8 +112,12 @@ public class HttpProxyServlet extends AsyncProxyServlet
     @Override
     protected String rewriteTarget(HttpServletRequest request)
     {
-        String uri = request.getRequestURI();
-        String path = uri.substring(Math.min(request.getContextPath().length(), uri.length()));
+        String path = RequestPath.of(request);
+        if (path == null)
+        {
+            request.setAttribute(BAD_PATH_ATTRIBUTE, Boolean.TRUE);
+            return null;
+        }
         Route route = router.match(path);
         if (route == null)
             return null;
@@ -130,6 +137,11 @@ public class HttpProxyServlet extends AsyncProxyServlet
     @Override
     protected void onProxyRewriteFailed(HttpServletRequest request, HttpServletResponse response)
     {
+        if (request.getAttribute(BAD_PATH_ATTRIBUTE) != null)
+        {
+            sendProxyResponseError(request, response, HttpServletResponse.SC_BAD_REQUEST);
+            return;
+        }
         if (request.getAttribute(NO_BACKEND_ATTRIBUTE) instanceof Pool pool)
         {
             LOG.info("http {} {}: no eligible backend in pool {}", request.getMethod(), request.getRequestURI(), pool.name());

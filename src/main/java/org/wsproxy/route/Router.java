@@ -21,9 +21,15 @@ public final class Router
             .toList();
     }
 
-    /** @return the matching route, or null when none matches (the caller answers 404) */
+    /**
+     * @param path the decoded, normalised path within the context ({@link RequestPath#of}), or null when it
+     * could not be normalised
+     * @return the matching route, or null when none matches (the caller answers 404) or the path is null
+     */
     public Route match(String path)
     {
+        if (path == null)
+            return null;
         for (Route route : routes)
         {
             if (route.matches(path))

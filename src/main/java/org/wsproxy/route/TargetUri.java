@@ -4,8 +4,9 @@ import java.net.URI;
 
 /**
  * Builds the backend URI for a request, with nginx's {@code proxy_pass} rule: a backend URL without a
- * path gets the request path unchanged; a backend URL with a path (even "/") has the route's prefix
- * replaced by that path. The query string is passed as is.
+ * path gets the request's (normalised) path unchanged; a backend URL with a path (even "/") has the route's
+ * prefix replaced by that path. The path is percent-encoded again here, the one place where the decoded path
+ * becomes part of a URI; the query string is passed as is.
  */
 public final class TargetUri
 {
@@ -16,7 +17,7 @@ public final class TargetUri
     /**
      * @param backend the backend's base URL (http, https, ws or wss)
      * @param route the matched route
-     * @param path the request's path within the context, still encoded
+     * @param path the request's path within the context, decoded and normalised ({@link RequestPath#of})
      * @param query the raw query, or null
      * @param websocket true for a ws/wss target, false for http/https
      */
@@ -25,9 +26,9 @@ public final class TargetUri
         String basePath = backend.getRawPath();
         String targetPath;
         if (basePath == null || basePath.isEmpty())
-            targetPath = path;
+            targetPath = RequestPath.encode(path);
         else
-            targetPath = join(basePath, path.substring(Math.min(route.pathPrefix().length(), path.length())));
+            targetPath = join(basePath, RequestPath.encode(path.substring(Math.min(route.pathPrefix().length(), path.length()))));
         StringBuilder uri = new StringBuilder(64)
             .append(scheme(backend.getScheme(), websocket))
             .append("://")

@@ -88,8 +88,6 @@ public class WebSocketProxyFilter implements Filter
 
     static String pathInContext(HttpServletRequest request)
     {
-        String uri = request.getRequestURI();
-        String contextPath = request.getContextPath();
-        return uri.substring(Math.min(contextPath.length(), uri.length()));
+        return org.wsproxy.route.RequestPath.of(request);
     }
 }

@@ -10,7 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * TargetUri: nginx's proxy_pass rule. A backend URL without a path passes the request path unchanged;
- * with a path (even "/") the route's prefix is replaced by it. The query is kept as is; the scheme
+ * with a path (even "/") the route's prefix is replaced by it. The request path comes decoded and leaves
+ * percent-encoded. The query is kept as is; the scheme
  * follows the hop (ws/wss for an upgrade, http/https otherwise) and keeps the backend's security.
  */
 public class TargetUriTest
@@ -35,9 +36,9 @@ public class TargetUriTest
         "http://b:1/v1/,    /api,  /api/users,       http://b:1/v1/users",
         "http://b:1/,       /api,  /api/users,       http://b:1/users",
         "http://b:1/v1/,    /,     /x/y,             http://b:1/v1/x/y",
-        // Encoded characters pass still encoded.
-        "http://b:1,        /api/, /api/a%2Fb%20c,   http://b:1/api/a%2Fb%20c",
-        "http://b:1/v1/,    /api/, /api/a%2Fb%20c,   http://b:1/v1/a%2Fb%20c",
+        // The path comes decoded (RequestPath.of) and is encoded again, the backend's base path as configured.
+        "http://b:1,        /api/, /api/a b%c?d;e#f/é,  http://b:1/api/a%20b%25c%3Fd%3Be%23f/%C3%A9",
+        "http://b:1/v%31/,  /api/, /api/a b%c?d;e#f/é,  http://b:1/v%31/a%20b%25c%3Fd%3Be%23f/%C3%A9",
     })
     public void nginxProxyPassRule(String backend, String prefix, String path, String expected)
     {

@@ -21,6 +21,7 @@ public class ProxyServer
     private ServerConnector connector;
     private WebAppContext context;
     private int maxThreads = 200;
+    private org.eclipse.jetty.http.UriCompliance uriCompliance;
     private final java.util.List<String> overrideDescriptors = new java.util.ArrayList<>();
 
     public ProxyServer param(String name, String value)
@@ -56,12 +57,25 @@ public class ProxyServer
         return this;
     }
 
+    /**
+     * What an operator does to accept ambiguous URIs ({@code %2e%2e}, {@code %2F}...): the connector allows
+     * {@code compliance}'s violations and the servlet API decodes such URIs instead of failing them.
+     */
+    public ProxyServer uriCompliance(org.eclipse.jetty.http.UriCompliance compliance)
+    {
+        this.uriCompliance = compliance;
+        return this;
+    }
+
     public ProxyServer start() throws Exception
     {
         org.eclipse.jetty.util.thread.QueuedThreadPool threads = new org.eclipse.jetty.util.thread.QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
         threads.setName("proxy");
         server = new Server(threads);
-        connector = new ServerConnector(server);
+        org.eclipse.jetty.server.HttpConfiguration http = new org.eclipse.jetty.server.HttpConfiguration();
+        if (uriCompliance != null)
+            http.setUriCompliance(uriCompliance);
+        connector = new ServerConnector(server, new org.eclipse.jetty.server.HttpConnectionFactory(http));
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
@@ -72,6 +86,8 @@ public class ProxyServer
         context.setThrowUnavailableOnStartupException(true);
         params.forEach(context::setInitParameter);
         overrideDescriptors.forEach(context::addOverrideDescriptor);
+        if (uriCompliance != null)
+            context.getServletHandler().setDecodeAmbiguousURIs(true);
         JettyWebSocketServletContainerInitializer.configure(context, null);
         server.setHandler(context);
         server.start();

@@ -35,6 +35,13 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 public class TestBackend
 {
     public final BlockingQueue<Map<String, List<String>>> handshakes = new LinkedBlockingQueue<>();
+    /** The path and query, as received, of every handshake accepted by the default endpoint (echo, flood). */
+    public final BlockingQueue<String> handshakePaths = new LinkedBlockingQueue<>();
+    /**
+     * Connections opened, whatever came on them (an upgrade counts two: the HTTP connection and the WebSocket
+     * one replacing it on the same socket): zero means the backend was not contacted at all.
+     */
+    public final AtomicLong connections = new AtomicLong();
     public final BlockingQueue<String> closes = new LinkedBlockingQueue<>();
     public final BlockingQueue<String> pings = new LinkedBlockingQueue<>();
     public final AtomicLong floodSent = new AtomicLong();
@@ -61,6 +68,14 @@ public class TestBackend
         connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(port);
+        connector.addEventListener(new org.eclipse.jetty.io.Connection.Listener()
+        {
+            @Override
+            public void onOpened(org.eclipse.jetty.io.Connection connection)
+            {
+                connections.incrementAndGet();
+            }
+        });
         server.addConnector(connector);
 
         ContextHandler context = new ContextHandler("/");
@@ -98,6 +113,7 @@ public class TestBackend
                     }
                 }
                 rs.getHeaders().put("X-Backend", name);
+                handshakePaths.add(rq.getHttpURI().getPathQuery());
                 String path = rq.getHttpURI().getPath();
                 if (path.startsWith("/ws/flood"))
                     return new Flood(Long.parseLong(param(rq, "bytes", "1048576")), Integer.parseInt(param(rq, "chunk", "65536")));
