@@ -1,0 +1,98 @@
+package org.wsproxy.testing;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One HTTP/1.1 exchange with exactly the bytes a test writes (what a raw-socket attacker sends: duplicate
+ * headers, trailing spaces), on a new loopback connection, reading one response.
+ */
+public final class RawHttp
+{
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    public record Response(int status, Map<String, List<String>> headers, String body)
+    {
+        public String header(String name)
+        {
+            List<String> values = headers.get(name);
+            return values == null ? null : values.get(0);
+        }
+    }
+
+    private RawHttp()
+    {
+    }
+
+    /** Sends {@code head} (CRLF line ends added, blank line appended) and reads one response. */
+    public static Response send(int port, String... head) throws IOException
+    {
+        StringBuilder request = new StringBuilder();
+        for (String line : head)
+            request.append(line).append("\r\n");
+        request.append("\r\n");
+        try (Socket socket = new Socket())
+        {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), (int)WAIT.toMillis());
+            socket.setSoTimeout((int)WAIT.toMillis());
+            socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            String status = line(in);
+            Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            for (String line; !(line = line(in)).isEmpty(); )
+            {
+                int colon = line.indexOf(':');
+                headers.computeIfAbsent(line.substring(0, colon).trim(), k -> new ArrayList<>()).add(line.substring(colon + 1).trim());
+            }
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            String encoding = String.join(",", headers.getOrDefault("Transfer-Encoding", List.of())).toLowerCase(Locale.ROOT);
+            if (head[0].startsWith("HEAD "))
+            {
+                // No body, whatever the headers say.
+            }
+            else if (encoding.contains("chunked"))
+            {
+                for (int size; (size = Integer.parseInt(line(in).split(";")[0].trim(), 16)) > 0; )
+                {
+                    body.write(in.readNBytes(size));
+                    line(in);
+                }
+                while (!line(in).isEmpty())
+                {
+                    // trailers
+                }
+            }
+            else if (headers.containsKey("Content-Length"))
+                body.write(in.readNBytes(Integer.parseInt(headers.get("Content-Length").get(0))));
+            else
+                body.write(in.readAllBytes());
+            return new Response(Integer.parseInt(status.split(" ")[1]), headers, body.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static String line(InputStream in) throws IOException
+    {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b; (b = in.read()) != '\n'; )
+        {
+            if (b < 0)
+                throw new IOException("connection closed mid-line: " + line);
+            if (b != '\r')
+                line.write(b);
+        }
+        return line.toString(StandardCharsets.ISO_8859_1);
+    }
+}
