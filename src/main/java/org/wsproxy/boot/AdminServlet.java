@@ -84,7 +84,7 @@ class AdminServlet extends HttpServlet
         if (!allowed.test(java.net.InetAddress.getByName(request.getRemoteAddr())))
         {
             outsiders.warn("wsproxy admin: refused {} {} from {} (not in wsproxy.admin.allow)", request.getMethod(), request.getRequestURI(), request.getRemoteAddr());
-            response.sendError(HttpServletResponse.SC_FORBIDDEN);
+            refuse(response, HttpServletResponse.SC_FORBIDDEN);
             return false;
         }
         Enumeration<String> values = request.getHeaders("Authorization");
@@ -93,7 +93,7 @@ class AdminServlet extends HttpServlet
         {
             // Authorization is a single-value field (RFC 9110 11.6.2): which of two to believe is not ours to pick.
             wrongTokens.warn("wsproxy admin: refused {} {} from {} (two Authorization headers)", request.getMethod(), request.getRequestURI(), request.getRemoteAddr());
-            response.sendError(HttpServletResponse.SC_BAD_REQUEST);
+            refuse(response, HttpServletResponse.SC_BAD_REQUEST);
             return false;
         }
         // Exact and in constant time (MessageDigest.isEqual takes as long whatever the bytes): no trimming, no
@@ -103,7 +103,7 @@ class AdminServlet extends HttpServlet
         {
             wrongTokens.warn("wsproxy admin: refused {} {} from {} (no or wrong token)", request.getMethod(), request.getRequestURI(), request.getRemoteAddr());
             response.setHeader("WWW-Authenticate", "Bearer realm=\"wsproxy\"");
-            response.sendError(HttpServletResponse.SC_UNAUTHORIZED);
+            refuse(response, HttpServletResponse.SC_UNAUTHORIZED);
             return false;
         }
         return true;
@@ -126,7 +126,7 @@ class AdminServlet extends HttpServlet
     {
         // HttpServlet's TRACE echoes the request's headers, the token among them, into the body.
         response.setHeader("Allow", ALLOW);
-        response.sendError(HttpServletResponse.SC_METHOD_NOT_ALLOWED);
+        refuse(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED);
     }
 
     @Override
@@ -141,7 +141,7 @@ class AdminServlet extends HttpServlet
         byte[] body = request.getInputStream().readNBytes(MAX_BODY + 1);
         if (body.length > MAX_BODY)
         {
-            response.sendError(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE);
+            refuse(response, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE);
             return;
         }
         Map<String, List<BackendConfig>> backends;
@@ -159,6 +159,18 @@ class AdminServlet extends HttpServlet
         }
         List<String> changed = PoolChanges.apply(pools, backends, "the admin endpoint (" + request.getRemoteAddr() + ")");
         state(response, HttpServletResponse.SC_OK, "changed: " + (changed.isEmpty() ? "nothing" : String.join(", ", changed)) + "\n");
+    }
+
+    /**
+     * The status and its reason as plain text: Jetty's error page would name this servlet and the server's
+     * version to whoever was refused.
+     */
+    private static void refuse(HttpServletResponse response, int status) throws IOException
+    {
+        response.setStatus(status);
+        response.setContentType("text/plain;charset=utf-8");
+        response.setHeader("Cache-Control", "no-store");
+        response.getWriter().println(status + " " + org.eclipse.jetty.http.HttpStatus.getMessage(status));
     }
 
     private void state(HttpServletResponse response, int status, String head) throws IOException
