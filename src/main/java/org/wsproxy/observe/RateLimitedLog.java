@@ -38,7 +38,8 @@ public final class RateLimitedLog
 
     /**
      * Writes the line at WARN unless one was written within the interval; then only counts it.
-     * The arguments are formatted by SLF4J; the count of lines left out is appended to them.
+     * The arguments are formatted by SLF4J; the count of lines left out is appended to them, so a Throwable
+     * last would be printed as text, not as a stack: refusals are an outsider's doing, give their cause as text.
      */
     public void warn(String format, Object... arguments)
     {
