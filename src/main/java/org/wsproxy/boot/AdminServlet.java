@@ -3,9 +3,12 @@ package org.wsproxy.boot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Enumeration;
 import java.util.List;
 import java.util.Map;
 
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -17,6 +20,7 @@ import org.wsproxy.config.BackendConfig;
 import org.wsproxy.config.ConfigException;
 import org.wsproxy.config.PoolsFile;
 import org.wsproxy.config.ProxyConfig;
+import org.wsproxy.observe.RateLimitedLog;
 import org.wsproxy.upstream.Endpoint;
 import org.wsproxy.upstream.Member;
 import org.wsproxy.upstream.Pool;
@@ -25,7 +29,10 @@ import org.wsproxy.websocket.WebSocketProxy;
 
 /**
  * The admin endpoint, registered only when {@code wsproxy.admin.path} and {@code wsproxy.admin.token} are
- * configured. A caller outside {@code wsproxy.admin.allow} gets 403, one without the bearer token 401.
+ * configured. A caller outside {@code wsproxy.admin.allow} gets 403, one without the bearer token 401,
+ * whatever the method (OPTIONS and TRACE included: the endpoint says nothing, not even which methods it has);
+ * a request with two {@code Authorization} headers gets 400. Refusals are logged at most once per
+ * {@link #REFUSAL_LOG_INTERVAL} per kind, with the count of those left out.
  * <ul>
  * <li>{@code GET}: the WebSocket relay counts (live, opened, failed handshakes), then each pool's members
  * with weight, flags, health and counters, as text.</li>
@@ -38,12 +45,17 @@ class AdminServlet extends HttpServlet
 {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServlet.class);
     private static final int MAX_BODY = 64 * 1024;
+    /** A scanner can cause refusals at will: one line per this interval and kind, with a count, is enough to see it. */
+    static final Duration REFUSAL_LOG_INTERVAL = Duration.ofSeconds(10);
+    private static final String ALLOW = "GET, HEAD, POST, PUT, OPTIONS";
 
     private final ProxyConfig config;
     private final Pools pools;
     private final WebSocketProxy webSocketProxy;
     private final byte[] token;
     private final InetAddressSet allowed = new InetAddressSet();
+    private final RateLimitedLog outsiders = new RateLimitedLog(LOG, REFUSAL_LOG_INTERVAL);
+    private final RateLimitedLog wrongTokens = new RateLimitedLog(LOG, REFUSAL_LOG_INTERVAL);
 
     AdminServlet(ProxyConfig config, Pools pools, WebSocketProxy webSocketProxy)
     {
@@ -55,21 +67,43 @@ class AdminServlet extends HttpServlet
         admin.allow().forEach(allowed::add);
     }
 
-    /** 403 or 401 already sent when false. */
+    /**
+     * Every method goes through the allow-list and the token before {@link HttpServlet} dispatches it: its
+     * default OPTIONS would otherwise list the methods to anyone, and its default 405s say which exist.
+     */
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException
+    {
+        if (authorized(request, response))
+            super.service(request, response);
+    }
+
+    /** 403, 400 or 401 already sent when false. */
     private boolean authorized(HttpServletRequest request, HttpServletResponse response) throws IOException
     {
         if (!allowed.test(java.net.InetAddress.getByName(request.getRemoteAddr())))
         {
-            LOG.warn("wsproxy admin: refused {} {} from {} (not in wsproxy.admin.allow)", request.getMethod(), request.getRequestURI(), request.getRemoteAddr());
-            response.sendError(HttpServletResponse.SC_FORBIDDEN);
+            outsiders.warn("wsproxy admin: refused {} {} from {} (not in wsproxy.admin.allow)", request.getMethod(), request.getRequestURI(), request.getRemoteAddr());
+            refuse(response, HttpServletResponse.SC_FORBIDDEN);
             return false;
         }
-        String authorization = request.getHeader("Authorization");
+        Enumeration<String> values = request.getHeaders("Authorization");
+        String authorization = values.hasMoreElements() ? values.nextElement() : null;
+        if (values.hasMoreElements())
+        {
+            // Authorization is a single-value field (RFC 9110 11.6.2): which of two to believe is not ours to pick.
+            wrongTokens.warn("wsproxy admin: refused {} {} from {} (two Authorization headers)", request.getMethod(), request.getRequestURI(), request.getRemoteAddr());
+            refuse(response, HttpServletResponse.SC_BAD_REQUEST);
+            return false;
+        }
+        // Exact and in constant time (MessageDigest.isEqual takes as long whatever the bytes): no trimming, no
+        // case folding, nothing that tells a guesser how close it came. (A space or tab at the end of the line
+        // on the wire is not part of the value, RFC 9110 5.5: Jetty's parser drops it before this sees it.)
         if (authorization == null || !MessageDigest.isEqual(token, authorization.getBytes(StandardCharsets.UTF_8)))
         {
-            LOG.warn("wsproxy admin: refused {} {} from {} (no or wrong token)", request.getMethod(), request.getRequestURI(), request.getRemoteAddr());
+            wrongTokens.warn("wsproxy admin: refused {} {} from {} (no or wrong token)", request.getMethod(), request.getRequestURI(), request.getRemoteAddr());
             response.setHeader("WWW-Authenticate", "Bearer realm=\"wsproxy\"");
-            response.sendError(HttpServletResponse.SC_UNAUTHORIZED);
+            refuse(response, HttpServletResponse.SC_UNAUTHORIZED);
             return false;
         }
         return true;
@@ -78,8 +112,21 @@ class AdminServlet extends HttpServlet
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException
     {
-        if (authorized(request, response))
-            state(response, HttpServletResponse.SC_OK, "");
+        state(response, HttpServletResponse.SC_OK, "");
+    }
+
+    @Override
+    protected void doOptions(HttpServletRequest request, HttpServletResponse response)
+    {
+        response.setHeader("Allow", ALLOW);
+    }
+
+    @Override
+    protected void doTrace(HttpServletRequest request, HttpServletResponse response) throws IOException
+    {
+        // HttpServlet's TRACE echoes the request's headers, the token among them, into the body.
+        response.setHeader("Allow", ALLOW);
+        refuse(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED);
     }
 
     @Override
@@ -91,12 +138,10 @@ class AdminServlet extends HttpServlet
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException
     {
-        if (!authorized(request, response))
-            return;
         byte[] body = request.getInputStream().readNBytes(MAX_BODY + 1);
         if (body.length > MAX_BODY)
         {
-            response.sendError(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE);
+            refuse(response, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE);
             return;
         }
         Map<String, List<BackendConfig>> backends;
@@ -114,6 +159,18 @@ class AdminServlet extends HttpServlet
         }
         List<String> changed = PoolChanges.apply(pools, backends, "the admin endpoint (" + request.getRemoteAddr() + ")");
         state(response, HttpServletResponse.SC_OK, "changed: " + (changed.isEmpty() ? "nothing" : String.join(", ", changed)) + "\n");
+    }
+
+    /**
+     * The status and its reason as plain text: Jetty's error page would name this servlet and the server's
+     * version to whoever was refused.
+     */
+    private static void refuse(HttpServletResponse response, int status) throws IOException
+    {
+        response.setStatus(status);
+        response.setContentType("text/plain;charset=utf-8");
+        response.setHeader("Cache-Control", "no-store");
+        response.getWriter().println(status + " " + org.eclipse.jetty.http.HttpStatus.getMessage(status));
     }
 
     private void state(HttpServletResponse response, int status, String head) throws IOException

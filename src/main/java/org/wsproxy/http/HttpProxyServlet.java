@@ -241,6 +241,47 @@ public class HttpProxyServlet extends AsyncProxyServlet
         return io;
     }
 
+    /**
+     * The proxy's own answers (502, 504, 503, 404...) carry a short generic text, the status and its reason
+     * phrase: Jetty's error page would show the servlet's name, the server's version and the request's URI,
+     * and a cause is for the log, where the failure's INFO line names it with the backend. Once a piece of
+     * the backend's body went to Jetty's writer (its attribute below), or the response is committed, Jetty's
+     * own handling stays, which cuts the response short.
+     */
+    @Override
+    protected void sendProxyResponseError(HttpServletRequest request, HttpServletResponse response, int status)
+    {
+        if (response.isCommitted() || request.getAttribute(AsyncProxyServlet.class.getName() + ".writeListener") != null)
+        {
+            super.sendProxyResponseError(request, response, status);
+            return;
+        }
+        try
+        {
+            // No header of a backend's failed response survives (Content-Length, Content-Encoding...); ours does.
+            String retryAfter = response.getHeader("Retry-After");
+            response.reset();
+            if (retryAfter != null)
+                response.setHeader("Retry-After", retryAfter);
+            response.setStatus(status);
+            response.setHeader("Connection", "close");
+            response.setHeader("Cache-Control", "no-store");
+            response.setContentType("text/plain;charset=utf-8");
+            byte[] body = (status + " " + org.eclipse.jetty.http.HttpStatus.getMessage(status) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            response.setContentLength(body.length);
+            // A few bytes into the response buffer, sent when the exchange completes: nothing waits on the client.
+            response.getOutputStream().write(body);
+        }
+        catch (Exception x)
+        {
+            LOG.debug("http {} {}: could not answer {}", request.getMethod(), request.getRequestURI(), status, x);
+            super.sendProxyResponseError(request, response, status);
+            return;
+        }
+        if (request.isAsyncStarted())
+            request.getAsyncContext().complete();
+    }
+
     @Override
     protected void onProxyResponseSuccess(HttpServletRequest request, HttpServletResponse response, Response serverResponse)
     {

@@ -24,6 +24,8 @@ public final class Endpoint
     int ejections;
     // Monotonic time (nanoTime) until which this endpoint is ejected; 0 when it is not.
     private volatile long ejectedUntil;
+    // Monotonic time (nanoTime) of the latest failure reported, ejected or not: orders the pool's last resort.
+    private volatile long lastFailure;
     // Active health, written by the pool's HealthChecker: false once the probes failed `fall` times in a row.
     private volatile boolean up = true;
 
@@ -114,9 +116,16 @@ public final class Endpoint
         ejectedUntil = until;
     }
 
-    void countFailure()
+    void countFailure(long now)
     {
         failures.incrementAndGet();
+        lastFailure = now;
+    }
+
+    /** Monotonic time (nanoTime) of the latest failure reported; meaningful only once one was. */
+    long lastFailure()
+    {
+        return lastFailure;
     }
 
     /** Whether active health checks consider this endpoint up (true when the pool has none). */

@@ -32,7 +32,8 @@ final class OutlierDetector
 
     void failure(Endpoint endpoint, long now)
     {
-        endpoint.countFailure();
+        // Dated even while ejected: when every backend is ejected, the pool tries the least recently failed first.
+        endpoint.countFailure(now);
         long ejectFor = 0;
         int ejections;
         synchronized (endpoint)

@@ -105,12 +105,19 @@ public final class Pool
      * @param key what the request offers to hash on
      * @param tried endpoints already tried for this request (may be empty)
      * @return an eligible endpoint (healthy, not draining, not tried): a primary if any is eligible, else a
-     * backup; null when there is none, which the caller answers with 503 and {@link #retryAfter()}
+     * backup; when every backend that is neither draining nor down is ejected by passive health, the least
+     * recently failed of them not tried yet (see {@link Snapshot#lastResort}); null when there is none, which
+     * the caller answers with 503 and {@link #retryAfter()} (or, after a try, with that try's failure)
      */
     public Endpoint pick(RequestKey key, Collection<Endpoint> tried)
     {
+        return pick(key, tried, System.nanoTime());
+    }
+
+    /** {@link #pick(RequestKey, Collection)} at a given monotonic time, for tests on a made-up clock. */
+    Endpoint pick(RequestKey key, Collection<Endpoint> tried, long now)
+    {
         Snapshot current = snapshot.get();
-        long now = System.nanoTime();
         if (sticky != null)
         {
             // A valid cookie wins over balancing, even for a draining backend (its sessions are meant to finish
@@ -120,7 +127,14 @@ public final class Pool
             if (member != null && !tried.contains(member.endpoint()) && member.endpoint().isHealthy(now))
                 return member.endpoint();
         }
-        return current.select(key, m -> !m.drain() && !tried.contains(m.endpoint()) && m.endpoint().isHealthy(now));
+        Endpoint endpoint = current.select(key, m -> !m.drain() && !tried.contains(m.endpoint()) && m.endpoint().isHealthy(now));
+        if (endpoint == null)
+        {
+            endpoint = current.lastResort(tried, now);
+            if (endpoint != null && LOG.isDebugEnabled())
+                LOG.debug("pool {}: every backend is ejected, trying the least recently failed: {}", name, endpoint);
+        }
+        return endpoint;
     }
 
     /**
@@ -139,7 +153,12 @@ public final class Pool
     /** The data path reports a failed connect or handshake (refused, reset, timed out, 502-504): passive health decides. */
     public void reportFailure(Endpoint endpoint)
     {
-        outliers.failure(endpoint, System.nanoTime());
+        reportFailure(endpoint, System.nanoTime());
+    }
+
+    void reportFailure(Endpoint endpoint, long now)
+    {
+        outliers.failure(endpoint, now);
     }
 
     /** The data path reports that the endpoint answered (a 101, or any HTTP response). */
@@ -239,6 +258,34 @@ public final class Pool
             if (endpoint == null && backups != null)
                 endpoint = backups.select(key, eligible);
             return endpoint;
+        }
+
+        /**
+         * Envoy's panic mode, narrowed to passive health (nginx never takes the only server of a group out):
+         * when every member that is neither draining nor marked down by active checks is ejected, ejections
+         * are only a guess from past failures and a 503 would contact no backend at all, so the one that failed
+         * least recently is tried, primary or backup, skipping those this request tried. Draining and down
+         * members are an operator's or a probe's word and stay out.
+         *
+         * @return the least recently failed ejected member not in {@code tried}, or null when some member is
+         * healthy (merely tried by this request) or none is left
+         */
+        Endpoint lastResort(Collection<Endpoint> tried, long now)
+        {
+            Endpoint oldest = null;
+            for (Member member : members)
+            {
+                Endpoint endpoint = member.endpoint();
+                if (member.drain() || !endpoint.isUp())
+                    continue;
+                if (!endpoint.isEjected(now))
+                    return null;
+                if (tried.contains(endpoint))
+                    continue;
+                if (oldest == null || endpoint.lastFailure() - oldest.lastFailure() < 0)
+                    oldest = endpoint;
+            }
+            return oldest;
         }
 
         @Override

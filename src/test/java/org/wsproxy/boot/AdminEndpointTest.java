@@ -12,18 +12,23 @@ import org.eclipse.jetty.websocket.client.WebSocketClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.wsproxy.testing.LogCapture;
 import org.wsproxy.testing.ProxyServer;
+import org.wsproxy.testing.RawHttp;
 import org.wsproxy.testing.Recorder;
 import org.wsproxy.testing.Started;
 import org.wsproxy.testing.TestBackend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The admin endpoint: absent unless configured (its path is then proxied like any other), refused to
- * addresses outside the allow-list (403) and without the token (401); with both, it shows the pools and
- * applies a change whole or not at all, without closing live sessions.
+ * addresses outside the allow-list (403) and without the exact token (401), whatever the method, OPTIONS
+ * included; two Authorization headers are refused (400); refusals are logged at most once per interval; with
+ * both, it shows the pools and applies a change whole or not at all, without closing live sessions.
  */
 public class AdminEndpointTest
 {
@@ -127,5 +132,92 @@ public class AdminEndpointTest
         assertEquals("still here", recorder.nextText());
         session.close();
         recorder.awaitClose();
+    }
+
+    private static final java.util.List<String> METHODS = java.util.List.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH");
+
+    private ProxyServer admin(String allow) throws Exception
+    {
+        TestBackend b1 = backend("b1");
+        ProxyServer proxy = new ProxyServer().route("main", "/", b1.url())
+            .param("wsproxy.admin.path", "/_wsproxy/pools").param("wsproxy.admin.token", TOKEN);
+        if (allow != null)
+            proxy.param("wsproxy.admin.allow", allow);
+        return start(proxy);
+    }
+
+    private static RawHttp.Response raw(ProxyServer proxy, String method, String... headers) throws Exception
+    {
+        String[] head = new String[headers.length + 4];
+        head[0] = method + " /_wsproxy/pools HTTP/1.1";
+        head[1] = "Host: 127.0.0.1";
+        head[2] = "Content-Length: 0";
+        head[3] = "Connection: close";
+        System.arraycopy(headers, 0, head, 4, headers.length);
+        return RawHttp.exchange(proxy.port(), head);
+    }
+
+    @Test
+    public void everyMethodOptionsIncludedSaysNothingWithoutTheTokenOrTheAllowList() throws Exception
+    {
+        ProxyServer open = admin(null);
+        ProxyServer closed = admin("10.0.0.0/8");
+        for (String method : METHODS)
+        {
+            // TRACE never reaches the webapp's servlets: Jetty's default descriptor answers it 403.
+            RawHttp.Response noToken = raw(open, method);
+            assertEquals(method.equals("TRACE") ? 403 : 401, noToken.status(), method + " without a token: " + noToken);
+            assertNull(noToken.header("Allow"), method + " without a token: " + noToken);
+            // Not even Jetty's error page, which names the servlet (wsproxy-admin) and the server's version.
+            assertFalse(noToken.body().contains("pool ") || noToken.body().contains("admin") || noToken.body().contains("Jetty"), noToken.body());
+            RawHttp.Response outside = raw(closed, method, "Authorization: Bearer " + TOKEN);
+            assertEquals(403, outside.status(), method + " from outside the allow-list: " + outside);
+            assertNull(outside.header("Allow"), method + " from outside the allow-list: " + outside);
+            assertFalse(outside.body().contains("admin") || outside.body().contains("Jetty"), outside.body());
+        }
+        // With both, OPTIONS names what the endpoint does; TRACE (which would echo the token back) is not one.
+        RawHttp.Response options = raw(open, "OPTIONS", "Authorization: Bearer " + TOKEN);
+        assertEquals(200, options.status(), options.toString());
+        assertEquals("GET, HEAD, POST, PUT, OPTIONS", options.header("Allow"));
+        assertEquals(200, raw(open, "HEAD", "Authorization: Bearer " + TOKEN).status());
+        assertEquals(405, raw(open, "DELETE", "Authorization: Bearer " + TOKEN).status());
+    }
+
+    @Test
+    public void onlyTheExactTokenInOneHeaderIsAccepted() throws Exception
+    {
+        ProxyServer proxy = admin(null);
+        assertEquals(200, raw(proxy, "GET", "Authorization: Bearer " + TOKEN).status());
+        // Whatever reaches the servlet is compared byte for byte. (A space or tab ending the line on the wire is
+        // optional whitespace around the value, RFC 9110 5.5, which Jetty's parser, like nginx's, drops first.)
+        for (String wrong : java.util.List.of("Bearer " + TOKEN + " x", "Bearer  " + TOKEN, "bearer " + TOKEN, "Bearer " + TOKEN.substring(1), TOKEN, "Bearer " + TOKEN + "\u00a0"))
+            assertEquals(401, raw(proxy, "GET", "Authorization: " + wrong).status(), wrong);
+        // Two Authorization headers, whichever comes first: the request is refused, whatever else it says.
+        String good = "Authorization: Bearer " + TOKEN;
+        String bad = "Authorization: Bearer wrong-token-wrong-token";
+        assertEquals(400, raw(proxy, "GET", good, bad).status());
+        assertEquals(400, raw(proxy, "GET", bad, good).status());
+        assertEquals(400, raw(proxy, "GET", good, good).status());
+        assertEquals(400, raw(proxy, "POST", good, bad).status());
+    }
+
+    @Test
+    public void refusalsAreLoggedAtMostOncePerInterval() throws Exception
+    {
+        ProxyServer proxy = admin(null);
+        ProxyServer closed = admin("10.0.0.0/8");
+        try (LogCapture log = new LogCapture())
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                assertEquals(401, raw(proxy, "GET", "Authorization: Bearer guess-" + i).status());
+                assertEquals(403, raw(closed, "GET", "Authorization: Bearer guess-" + i).status());
+            }
+            java.util.List<String> lines = log.lines("wsproxy admin: refused");
+            System.out.printf("admin endpoint: 20 wrong tokens and 20 calls from outside the allow-list logged %d WARN line(s):%n  %s%n",
+                lines.size(), String.join("\n  ", lines));
+            assertEquals(1, lines.stream().filter(l -> l.contains("wrong token")).count(), lines.toString());
+            assertEquals(1, lines.stream().filter(l -> l.contains("wsproxy.admin.allow")).count(), lines.toString());
+        }
     }
 }

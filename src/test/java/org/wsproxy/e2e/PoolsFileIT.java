@@ -112,8 +112,9 @@ class PoolsFileIT
         }
         Path file = base.resolve("etc/wsproxy-pools.properties");
         write(file, "wsproxy.route.app.backends = http://127.0.0.1:" + dead + "\n");
-        int status = awaitStatus(port, "/api/time", 503);
-        assertEquals(503, status, () -> "the route did not follow the file; log:\n" + jetty.log());
+        // The route's only backend is now a dead one: refused, 502 (a pool of one is tried even once ejected).
+        int status = awaitStatus(port, "/api/time", 502);
+        assertEquals(502, status, () -> "the route did not follow the file; log:\n" + jetty.log());
 
         ws.sendText("still connected", true).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         assertEquals("still connected", recorder.nextText(TIMEOUT));

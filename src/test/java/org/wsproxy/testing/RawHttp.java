@@ -63,7 +63,11 @@ public final class RawHttp
                 return new Response(status, headers, "");
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             String encoding = String.join(",", headers.getOrDefault("Transfer-Encoding", List.of())).toLowerCase(Locale.ROOT);
-            if (encoding.contains("chunked"))
+            if (head[0].startsWith("HEAD "))
+            {
+                // No body, whatever the headers say.
+            }
+            else if (encoding.contains("chunked"))
             {
                 for (int size; (size = Integer.parseInt(line(in).split(";")[0].trim(), 16)) > 0; )
                 {

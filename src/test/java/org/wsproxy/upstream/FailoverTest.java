@@ -29,8 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Passive health, failover and 503 through the real webapp: a dead backend is ejected and its sessions go
  * elsewhere without the client noticing; a handshake answered 503 is tried on another backend; tries are
- * bounded in number and time; with nothing eligible the answer is 503 with Retry-After, at once; an
- * ejected backend that comes back is used again once its ejection is over.
+ * bounded in number and time; with nothing eligible (down or draining) the answer is 503 with Retry-After,
+ * at once; an ejected backend that comes back is used again once its ejection is over, and a pool whose
+ * backends are all ejected keeps trying them, so a pool of one serves again as soon as its backend is back.
  */
 public class FailoverTest
 {
@@ -134,10 +135,14 @@ public class FailoverTest
     @Test
     public void nothingEligibleIs503WithRetryAfterOnBothPathsWithoutContactingBackends() throws Exception
     {
-        String dead = deadUrl();
-        ProxyServer proxy = start(new ProxyServer().route("main", "/", dead).param("wsproxy.connectTimeout", "2s"));
-        // The first handshake finds the backend dead (502) and ejects it for the default 10 s.
-        assertEquals(502, upgradeFailure(proxy, "/ws/echo").getResponseStatusCode());
+        // Marked down by active checks (a probe's word, unlike a passive ejection): no backend is eligible.
+        TestBackend b1 = backend("b1");
+        b1.healthStatus = 503;
+        ProxyServer proxy = start(new ProxyServer().pool("web", b1.url()).poolRoute("main", "/", "web")
+            .param("wsproxy.pool.web.healthCheck", "http").param("wsproxy.pool.web.healthCheckPath", "/health")
+            .param("wsproxy.pool.web.healthCheckInterval", "100ms").param("wsproxy.pool.web.healthCheckFall", "1"));
+        Endpoint e1 = endpoint(proxy, "web", b1.port());
+        TestBackend.awaitTrue(() -> !e1.isUp(), 10_000);
         long start = System.nanoTime();
         UpgradeException refused = upgradeFailure(proxy, "/ws/echo");
         long wsMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -149,8 +154,90 @@ public class FailoverTest
         assertEquals(503, response.statusCode());
         long retryAfter = Long.parseLong(response.headers().firstValue("Retry-After").orElseThrow());
         assertTrue(retryAfter >= 1 && retryAfter <= 10, "Retry-After " + retryAfter);
-        assertEquals(1, endpoint(proxy, "route:main", URI.create(dead).getPort()).failures());
+        assertTrue(b1.handshakes.isEmpty());
+        assertEquals(0, e1.served());
         System.out.printf("503 with nothing eligible: WebSocket upgrade answered in %d ms, HTTP in %d ms, Retry-After %d s%n", wsMillis, httpMillis, retryAfter);
+    }
+
+    private int httpStatus(ProxyServer proxy, String path) throws Exception
+    {
+        return http.send(HttpRequest.newBuilder(URI.create(proxy.httpUrl(path))).timeout(Duration.ofSeconds(20)).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private int upgradeStatus(ProxyServer proxy, String path) throws Exception
+    {
+        try
+        {
+            Recorder recorder = new Recorder();
+            Session session = client.connect(recorder, URI.create(proxy.wsUrl(path))).get(20, TimeUnit.SECONDS);
+            session.close();
+            recorder.awaitClose();
+            return 101;
+        }
+        catch (ExecutionException x)
+        {
+            if (x.getCause() instanceof UpgradeException upgrade)
+                return upgrade.getResponseStatusCode();
+            throw x;
+        }
+    }
+
+    /**
+     * A pool of one whose backend refuses one connection (stopped) and is back a second later, with the default
+     * failTimeout (10 s): the request after it is back is served. Prints the first status after the backend
+     * came back and how long until the first success (polling every 100 ms, at most 15 s).
+     */
+    private void poolOfOneServesAsSoonAsItsBackendIsBack(java.util.function.ToIntFunction<ProxyServer> status, int ok, String what) throws Exception
+    {
+        TestBackend b1 = backend("b1");
+        int port = b1.port();
+        ProxyServer proxy = start(new ProxyServer().route("main", "/", b1.url()));
+        assertEquals(ok, status.applyAsInt(proxy));
+        b1.stop();
+        assertEquals(502, status.applyAsInt(proxy));
+        Endpoint endpoint = endpoint(proxy, "route:main", port);
+        assertTrue(endpoint.isEjected());
+        Thread.sleep(1000);
+        TestBackend back = new TestBackend("b1-again").start(port);
+        started.push(back::stop);
+        long backAt = System.nanoTime();
+        int first = status.applyAsInt(proxy);
+        int last = first;
+        long deadline = backAt + TimeUnit.SECONDS.toNanos(15);
+        while (last != ok && System.nanoTime() - deadline < 0)
+        {
+            Thread.sleep(100);
+            last = status.applyAsInt(proxy);
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - backAt);
+        System.out.printf("pool of one, %s: after one refused connection and the backend back 1 s later (failTimeout 10 s), the next %s got %d; first %d %d ms after it was back%n",
+            what, what, first, ok, millis);
+        assertEquals(ok, first);
+    }
+
+    @Test
+    public void poolOfOneHttpRequestIsServedAsSoonAsItsBackendIsBack() throws Exception
+    {
+        poolOfOneServesAsSoonAsItsBackendIsBack(proxy -> unchecked(() -> httpStatus(proxy, "/http/echo")), 200, "HTTP request");
+    }
+
+    @Test
+    public void poolOfOneUpgradeIsServedAsSoonAsItsBackendIsBack() throws Exception
+    {
+        poolOfOneServesAsSoonAsItsBackendIsBack(proxy -> unchecked(() -> upgradeStatus(proxy, "/ws/echo")), 101, "WebSocket upgrade");
+    }
+
+    private static int unchecked(java.util.concurrent.Callable<Integer> call)
+    {
+        try
+        {
+            return call.call();
+        }
+        catch (Exception x)
+        {
+            throw new AssertionError(x);
+        }
     }
 
     @Test

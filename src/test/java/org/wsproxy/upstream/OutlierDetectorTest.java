@@ -65,4 +65,19 @@ public class OutlierDetectorTest
         }
         assertFalse(endpoint.isEjected(S));
     }
+
+    @Test
+    public void everyFailureIsDatedEvenWhileEjected()
+    {
+        // The pool's last resort tries the least recently failed first: a failure while ejected is the latest.
+        OutlierDetector detector = new OutlierDetector("p", new PassiveHealthConfig(1, Duration.ofSeconds(10), Duration.ofSeconds(10)));
+        Endpoint endpoint = new Endpoint(URI.create("http://a:80"));
+        detector.failure(endpoint, 5 * S);
+        assertEquals(5 * S, endpoint.lastFailure());
+        detector.failure(endpoint, 7 * S);
+        assertTrue(endpoint.isEjected(7 * S));
+        assertEquals(7 * S, endpoint.lastFailure());
+        // ...without extending the ejection.
+        assertEquals(8 * S, endpoint.ejectionLeft(7 * S));
+    }
 }

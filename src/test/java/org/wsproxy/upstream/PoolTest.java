@@ -116,13 +116,95 @@ public class PoolTest
     }
 
     @Test
-    public void whenAllFailedNothingIsEligibleAndRetryAfterSaysWhenTheFirstComesBack()
+    public void aPoolOfOneIsTriedEvenWhenEjected()
+    {
+        // nginx never takes the only server of a group out: a restart must not mean 503 for failTimeout.
+        Pool pool = upstream(LONG, "a");
+        Endpoint a = endpoint(pool, "a");
+        pool.reportFailure(a);
+        assertTrue(a.isEjected());
+        assertEquals(List.of("a", "a"), select(pool, 2, List.of()));
+        // Tried by this request already: nothing left for it, which the caller answers with the last failure.
+        assertNull(pool.pick(RequestKey.NONE, List.of(a)));
+    }
+
+    @Test
+    public void whenAllAreEjectedTheLeastRecentlyFailedIsTriedFirst()
+    {
+        Pool pool = upstream(LONG, "a", "b", "c");
+        Endpoint a = endpoint(pool, "a");
+        Endpoint b = endpoint(pool, "b");
+        Endpoint c = endpoint(pool, "c");
+        long t = 1_000_000_000L;
+        pool.reportFailure(b, t);
+        pool.reportFailure(c, t + 1);
+        pool.reportFailure(a, t + 2);
+        // One request's failover walks them in that order, then has none left.
+        List<Endpoint> tried = new ArrayList<>();
+        for (String expected : List.of("b", "c", "a"))
+        {
+            Endpoint picked = pool.pick(RequestKey.NONE, tried, t + 3);
+            assertEquals(expected, picked.uri().getHost());
+            tried.add(picked);
+        }
+        assertNull(pool.pick(RequestKey.NONE, tried, t + 3));
+        // A failure while ejected still counts as the latest: b failing again puts c first.
+        pool.reportFailure(b, t + 4);
+        assertSame(c, pool.pick(RequestKey.NONE, List.of(), t + 5));
+        // The ejections themselves are unchanged: Retry-After still says when the first one ends.
+        assertTrue(a.isEjected() && b.isEjected() && c.isEjected());
+    }
+
+    @Test
+    public void drainedAndDownBackendsAreNoLastResort()
+    {
+        Pool pool = new Pool("p", parse("http://a:80 drain, http://b:80, http://c:80"), LoadBalancer.roundRobin(), passive(LONG));
+        Endpoint b = endpoint(pool, "b");
+        Endpoint c = endpoint(pool, "c");
+        pool.markDown(b, "test");
+        pool.reportFailure(c);
+        // a is drained and b down: c, out only through its ejection, is tried.
+        assertEquals(List.of("c", "c"), select(pool, 2, List.of()));
+        // Down and ejected: down wins, nothing is eligible, 503 with the fail timeout as Retry-After.
+        pool.markDown(c, "test");
+        assertEquals(java.util.Arrays.asList(null, null), select(pool, 2, List.of()));
+        assertEquals(Duration.ofHours(1), pool.retryAfter());
+        // Drained only: 503 as before, whatever the passive health.
+        assertNull(new Pool("p", parse("http://a:80 drain"), LoadBalancer.roundRobin(), passive(LONG)).pick(RequestKey.NONE, List.of()));
+    }
+
+    @Test
+    public void aHealthyBackendTriedByThisRequestKeepsTheEjectedOnesOut()
+    {
+        // Not every backend is ejected (a is only tried by this request): no last resort, the ejection holds.
+        Pool pool = new Pool("p", parse("http://a:80, http://b:80"), LoadBalancer.roundRobin(), new PassiveHealthConfig(2, LONG, LONG));
+        Endpoint a = endpoint(pool, "a");
+        Endpoint b = endpoint(pool, "b");
+        pool.reportFailure(b);
+        pool.reportFailure(b);
+        pool.reportFailure(a);
+        assertNull(pool.pick(RequestKey.NONE, List.of(a)));
+        assertEquals(List.of("a", "a"), select(pool, 2, List.of()));
+    }
+
+    @Test
+    public void whenAllAreTriedNothingIsEligibleAndRetryAfterSaysWhenTheFirstComesBack()
     {
         Pool upstream = upstream(LONG, "a", "b", "c");
         for (Endpoint endpoint : upstream.endpoints())
             upstream.reportFailure(endpoint);
-        assertEquals(java.util.Arrays.asList(null, null), select(upstream, 2, List.of()));
+        assertEquals(java.util.Arrays.asList(null, null), select(upstream, 2, upstream.endpoints()));
         assertEquals(Duration.ofHours(1), upstream.retryAfter());
+    }
+
+    @Test
+    public void backupsAreInTheLastResortToo()
+    {
+        // Every member ejected, primary or backup: the least recently failed goes first, whatever its role.
+        Pool pool = new Pool("p", parse("http://a:80, http://spare:80 backup"), LoadBalancer.roundRobin(), passive(LONG));
+        pool.reportFailure(endpoint(pool, "spare"), 10);
+        pool.reportFailure(endpoint(pool, "a"), 20);
+        assertEquals("spare", pool.pick(RequestKey.NONE, List.of(), 30).uri().getHost());
     }
 
     @Test
