@@ -48,7 +48,8 @@ final class PendingUpgrade implements AsyncListener
             long retryAfter = HandshakeFailures.retryAfterSeconds(failure);
             if (retryAfter >= 0)
                 response.setHeader("Retry-After", Long.toString(retryAfter));
-            respond(response, status, "wsproxy: the backend's WebSocket handshake failed: " + HandshakeFailures.describe(failure));
+            // The client gets the status and its name only; the cause, with the backend, is in the log (WebSocketProxy).
+            respond(response, status, status + " " + org.eclipse.jetty.http.HttpStatus.getMessage(status));
             async.complete();
             return;
         }
