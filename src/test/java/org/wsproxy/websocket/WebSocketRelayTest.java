@@ -184,6 +184,42 @@ public class WebSocketRelayTest
     }
 
     @Test
+    public void pingBetweenTheFragmentsOfAMessageIsRelayedAndTheMessageStaysWhole() throws Exception
+    {
+        startProxy();
+        Recorder recorder = new Recorder();
+        Session session = connect(recorder, "/ws/echo");
+        Callback.Completable first = new Callback.Completable();
+        session.sendPartialText("before ", false, first);
+        first.get(5, TimeUnit.SECONDS);
+        Callback.Completable ping = new Callback.Completable();
+        session.sendPing(ByteBuffer.wrap("mid".getBytes(StandardCharsets.UTF_8)), ping);
+        ping.get(5, TimeUnit.SECONDS);
+        session.sendPartialText("after", true, Callback.NOOP);
+        assertEquals("mid", backend.pings.poll(10, TimeUnit.SECONDS));
+        assertEquals("mid", recorder.pongs.poll(10, TimeUnit.SECONDS));
+        assertEquals("before after", recorder.nextText());
+    }
+
+    @Test
+    public void aBurstOfSmallMessagesArrivesWholeAndInOrder() throws Exception
+    {
+        // Many small frames come in one read: the relay batches them to the other hop and flushes when the
+        // read drains; none may be lost, reordered or left unflushed.
+        startProxy();
+        Recorder recorder = new Recorder();
+        Session session = connect(recorder, "/ws/echo");
+        int count = 2_000;
+        for (int i = 0; i < count; i++)
+            session.sendText("m" + i, Callback.NOOP);
+        for (int i = 0; i < count; i++)
+            assertEquals("m" + i, recorder.nextText());
+        byte[] last = new byte[]{9, 8, 7};
+        session.sendBinary(ByteBuffer.wrap(last), Callback.NOOP);
+        assertArrayEquals(last, toArray(recorder.binaries.poll(10, TimeUnit.SECONDS)));
+    }
+
+    @Test
     public void pingFromBackendReachesClientAndItsPongComesBack() throws Exception
     {
         startProxy();
