@@ -170,7 +170,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
         Attempts attempts = attempts(request);
         Endpoint endpoint = attempts.lease.endpoint();
         attempts.pool.reportSuccess(endpoint);
-        super.onServerResponseHeaders(request, response, serverResponse);
+        // Not super's: Jetty's re-serializes each value (ResponseHeaders says how); values must pass unchanged.
+        ResponseHeaders.copy(serverResponse, response);
         String setCookie = attempts.pool.stickyCookie(attempts.key, endpoint,
             request.getContextPath().isEmpty() ? "/" : request.getContextPath(), request.isSecure());
         if (setCookie != null)
