@@ -11,11 +11,13 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
@@ -189,11 +191,20 @@ public class HttpProxyServlet extends AsyncProxyServlet
     {
         Attempts attempts = attempts(request);
         Pool pool = attempts.pool;
-        attempts.lease.release();
         Endpoint endpoint = attempts.lease.endpoint();
+        Throwable clientFailure = attempts.clientFailure;
+        if (clientFailure != null)
+        {
+            // The client's body failed and the backend request was abandoned for it: nothing to hold against the backend.
+            attempts.lease.release();
+            answerClientFailure(request, response, clientFailure, endpoint);
+            return;
+        }
         boolean noResponse = serverResponse == null || serverResponse.getStatus() == 0;
         if (noResponse)
             pool.reportFailure(endpoint);
+        // Released after the outcome is reported, so that no request in flight means every outcome is in.
+        attempts.lease.release();
         Endpoint next = noResponse && mayRetry(request, response, attempts, failure) ? pool.pick(attempts.key, attempts.tried) : null;
         LOG.info("http {} {} -> {} failed: {}{}", request.getMethod(), request.getRequestURI(), endpoint, failure.toString(),
             next == null ? "" : "; trying " + next);
@@ -206,6 +217,69 @@ public class HttpProxyServlet extends AsyncProxyServlet
             return;
         }
         super.onProxyResponseFailure(request, response, serverResponse, failure);
+    }
+
+    @Override
+    protected int clientRequestStatus(Throwable failure)
+    {
+        return ClientFailures.status(failure);
+    }
+
+    /**
+     * nginx's answers: 408 for a silent client, 400 for a malformed body. Jetty reports a malformed chunk to the
+     * servlet as an early EOF, like a client that went away; the 400 is sent in both cases, and a client that went
+     * away gets nothing, its connection being gone.
+     */
+    private void answerClientFailure(HttpServletRequest request, HttpServletResponse response, Throwable failure, Endpoint endpoint)
+    {
+        int status = ClientFailures.status(failure);
+        LOG.info("http {} {} -> {}: the client's request body failed, not counted against the backend: {}; answered {}", request.getMethod(),
+            request.getRequestURI(), endpoint, failure.toString(), status);
+        sendProxyResponseError(request, response, status);
+    }
+
+    @Override
+    protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response, Request proxyRequest, AsyncRequestContent content)
+    {
+        return new ClientBodyReader(request, response, proxyRequest, content);
+    }
+
+    /**
+     * Jetty's reader, with its two kinds of failure told apart. Jetty's {@code onError} fails the body sent to the
+     * backend, both when reading the client failed and when writing to the backend failed, and the backend request
+     * then fails with that cause. Only the first is the client's: it is noted in {@link Attempts#clientFailure}
+     * before the backend request is failed with it, so that {@link #onProxyResponseFailure} does not take it for the
+     * backend's failure.
+     */
+    private class ClientBodyReader extends StreamReader
+    {
+        private final HttpServletRequest request;
+        private volatile boolean backendWriteFailed;
+
+        private ClientBodyReader(HttpServletRequest request, HttpServletResponse response, Request proxyRequest, AsyncRequestContent content)
+        {
+            super(request, response, proxyRequest, content);
+            this.request = request;
+        }
+
+        @Override
+        protected void onRequestContent(HttpServletRequest request, Request proxyRequest, AsyncRequestContent content, byte[] buffer, int offset, int length, Callback callback)
+        {
+            super.onRequestContent(request, proxyRequest, content, buffer, offset, length, Callback.from(callback.getInvocationType(), callback::succeeded, x ->
+            {
+                backendWriteFailed = true;
+                callback.failed(x);
+            }));
+        }
+
+        @Override
+        public void onError(Throwable failure)
+        {
+            Attempts attempts = attempts(request);
+            if (!backendWriteFailed && attempts != null && attempts.clientFailure == null)
+                attempts.clientFailure = failure;
+            super.onError(failure);
+        }
     }
 
     /**
@@ -255,6 +329,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
         private final List<Endpoint> tried = new ArrayList<>();
         private final long deadline;
         private volatile Lease lease;
+        /** Set when the client's request body failed: the backend request was abandoned for the client's sake. */
+        private volatile Throwable clientFailure;
 
         private Attempts(Route route, Pool pool, RequestKey key, String path)
         {

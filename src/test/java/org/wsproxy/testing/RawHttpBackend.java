@@ -33,7 +33,10 @@ public class RawHttpBackend
     public final BlockingQueue<String> heads = new LinkedBlockingQueue<>();
     /** Connections accepted so far. */
     public final AtomicInteger connections = new AtomicInteger();
-    /** What every request is answered with: status line, header lines, blank line and body, as sent. */
+    /**
+     * What every request is answered with: status line, header lines, blank line and body, as sent. Empty: the
+     * connection is closed as soon as the request head has arrived, without reading the body or answering.
+     */
     public volatile byte[] response = raw("HTTP/1.1 200 OK", "Content-Length: 3", "", "ok\n");
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
@@ -99,8 +102,11 @@ public class RawHttpBackend
                 if (head == null)
                     return;
                 heads.add(head);
+                byte[] answer = response;
+                if (answer.length == 0)
+                    return;
                 skipBody(in, head);
-                out.write(response);
+                out.write(answer);
                 out.flush();
             }
         }
