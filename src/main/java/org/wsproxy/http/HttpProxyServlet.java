@@ -10,19 +10,21 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-import jakarta.servlet.ReadListener;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +32,7 @@ import org.wsproxy.config.ConfigException;
 import org.wsproxy.config.HttpClientConfig;
 import org.wsproxy.config.Params;
 import org.wsproxy.config.ProxyConfigParser;
+import org.wsproxy.config.RequestBodyConfig;
 import org.wsproxy.forward.ForwardingPolicy;
 import org.wsproxy.forward.RequestKeys;
 import org.wsproxy.route.Route;
@@ -42,8 +45,9 @@ import org.wsproxy.upstream.Pools;
 import org.wsproxy.upstream.RequestKey;
 
 /**
- * Plain HTTP through Jetty's {@link AsyncProxyServlet} (bodies streamed both ways with servlet async
- * I/O), with the target chosen by the shared routes and upstreams and headers by the shared policy.
+ * Plain HTTP through Jetty's {@link AsyncProxyServlet} (bodies moved with servlet async I/O: a request body's
+ * first {@code requestBufferSize} bytes read before a backend is chosen, the rest and the response streamed), with
+ * the target chosen by the shared routes and upstreams and headers by the shared policy.
  * Jetty's own init-params (preserveHost, timeout, maxThreads...) are refused: the wsproxy.* context-params
  * say the same thing once for both the WebSocket and the HTTP side.
  */
@@ -54,11 +58,14 @@ public class HttpProxyServlet extends AsyncProxyServlet
     /** Methods that may be sent twice (RFC 9110 9.2.2); only these are retried, and only without a body. */
     private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
     private static final String NO_BACKEND_ATTRIBUTE = HttpProxyServlet.class.getName() + ".noBackend";
+    private static final String BODY_ATTRIBUTE = HttpProxyServlet.class.getName() + ".body";
 
     private HttpClientConfig clientConfig;
     private Router router;
     private Pools pools;
     private ForwardingPolicy forwarding;
+    private RequestBodyConfig bodyConfig;
+    private UploadsPerClient uploads;
 
     @Override
     public void init() throws ServletException
@@ -82,8 +89,10 @@ public class HttpProxyServlet extends AsyncProxyServlet
         router = (Router)context.getAttribute(Router.class.getName());
         pools = (Pools)context.getAttribute(Pools.class.getName());
         forwarding = (ForwardingPolicy)context.getAttribute(ForwardingPolicy.class.getName());
-        if (router == null || pools == null || forwarding == null)
+        bodyConfig = (RequestBodyConfig)context.getAttribute(RequestBodyConfig.class.getName());
+        if (router == null || pools == null || forwarding == null || bodyConfig == null)
             throw new ServletException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
+        uploads = new UploadsPerClient(bodyConfig.maxPerClient());
         super.init();
         // No total time limit: a long download or an event stream is fine as long as bytes keep coming (readTimeout).
         setTimeout(0);
@@ -108,11 +117,55 @@ public class HttpProxyServlet extends AsyncProxyServlet
         return client;
     }
 
+    /**
+     * A request without a body is Jetty's recipe as it is. A request with one has its body read first, up to
+     * {@code requestBufferSize}, and only then gets a backend and a connection to it ({@link RequestBody}): a client
+     * that sends slowly, or stalls, holds no backend connection meanwhile. At most {@code maxUploadsPerClient} such
+     * bodies per client address are taken in at a time; more are refused with 429 before any byte of them is read.
+     */
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException
+    {
+        if (!hasContent(request))
+        {
+            super.service(request, response);
+            return;
+        }
+        if (router.match(path(request)) == null)
+        {
+            onProxyRewriteFailed(request, response);
+            return;
+        }
+        String client = forwarding.clientAddress(request);
+        UploadsPerClient.Admission admission = uploads.acquire(client);
+        if (admission != UploadsPerClient.Admission.ADMITTED)
+        {
+            if (admission == UploadsPerClient.Admission.REFUSED)
+                LOG.info("http {} {}: client {} has {} request bodies in progress already (wsproxy.maxUploadsPerClient); 429 until one ends",
+                    request.getMethod(), request.getRequestURI(), client, uploads.max());
+            response.setHeader("Retry-After", "1");
+            sendProxyResponseError(request, response, 429);
+            return;
+        }
+        AsyncContext async = request.startAsync();
+        // The client's silence is timed by the body (clientBodyTimeout), the backend's by the backend request (readTimeout).
+        async.setTimeout(0);
+        RequestBody body = new RequestBody(request.getInputStream(), request.getContentLengthLong(), request.getContentType(),
+            bodyConfig, getHttpClient().getScheduler(), new BodyExchange(request, response, client));
+        request.setAttribute(BODY_ATTRIBUTE, body);
+        request.getInputStream().setReadListener(body);
+    }
+
+    private static String path(HttpServletRequest request)
+    {
+        String uri = request.getRequestURI();
+        return uri.substring(Math.min(request.getContextPath().length(), uri.length()));
+    }
+
     @Override
     protected String rewriteTarget(HttpServletRequest request)
     {
-        String uri = request.getRequestURI();
-        String path = uri.substring(Math.min(request.getContextPath().length(), uri.length()));
+        String path = path(request);
         Route route = router.match(path);
         if (route == null)
             return null;
@@ -181,6 +234,47 @@ public class HttpProxyServlet extends AsyncProxyServlet
     }
 
     @Override
+    protected Response.Listener newProxyResponseListener(HttpServletRequest request, HttpServletResponse response)
+    {
+        return new ResponseListener(request, response);
+    }
+
+    /**
+     * Jetty's listener, except when a backend answers in full before it has read the whole request body (a 413 to a
+     * streamed upload): Jetty's waits for the request to complete too, which a client that sends nothing more
+     * (waiting for that answer) would put off until its body timeout. The answer is delivered as soon as it is
+     * complete, and the body's reading ended; the exchange's completion that follows is then ignored.
+     */
+    private class ResponseListener extends ProxyResponseListener
+    {
+        private final HttpServletRequest request;
+        private final HttpServletResponse response;
+        private final AtomicBoolean answered = new AtomicBoolean();
+
+        private ResponseListener(HttpServletRequest request, HttpServletResponse response)
+        {
+            super(request, response);
+            this.request = request;
+            this.response = response;
+        }
+
+        @Override
+        public void onSuccess(Response serverResponse)
+        {
+            RequestBody body = body(request);
+            if (body != null && !body.isSucceeded() && answered.compareAndSet(false, true))
+                onProxyResponseSuccess(request, response, serverResponse);
+        }
+
+        @Override
+        public void onComplete(Result result)
+        {
+            if (answered.compareAndSet(false, true))
+                super.onComplete(result);
+        }
+    }
+
+    @Override
     protected StreamWriter newWriteListener(HttpServletRequest request, Response proxyResponse)
     {
         return new FlushingWriter(request, proxyResponse);
@@ -192,7 +286,10 @@ public class HttpProxyServlet extends AsyncProxyServlet
         Attempts attempts = attempts(request);
         Pool pool = attempts.pool;
         Endpoint endpoint = attempts.lease.endpoint();
-        Throwable clientFailure = attempts.clientFailure;
+        RequestBody body = body(request);
+        Throwable clientFailure = body == null ? null : body.clientFailure(failure);
+        if (body != null)
+            body.end();
         if (clientFailure != null)
         {
             // The client's body failed and the backend request was abandoned for it: nothing to hold against the backend.
@@ -219,66 +316,73 @@ public class HttpProxyServlet extends AsyncProxyServlet
         super.onProxyResponseFailure(request, response, serverResponse, failure);
     }
 
-    @Override
-    protected int clientRequestStatus(Throwable failure)
-    {
-        return ClientFailures.status(failure);
-    }
-
     /**
      * nginx's answers: 408 for a silent client, 400 for a malformed body. Jetty reports a malformed chunk to the
      * servlet as an early EOF, like a client that went away; the 400 is sent in both cases, and a client that went
      * away gets nothing, its connection being gone.
+     *
+     * @param endpoint the backend whose request was abandoned, or null when none was chosen yet
      */
     private void answerClientFailure(HttpServletRequest request, HttpServletResponse response, Throwable failure, Endpoint endpoint)
     {
         int status = ClientFailures.status(failure);
-        LOG.info("http {} {} -> {}: the client's request body failed, not counted against the backend: {}; answered {}", request.getMethod(),
-            request.getRequestURI(), endpoint, failure.toString(), status);
+        // DEBUG, not INFO: the client's doing, as often as it likes (nginx logs these at info, below its default level).
+        if (LOG.isDebugEnabled())
+            LOG.debug("http {} {} -> {}: the client's request body failed, not counted against any backend: {}; answered {}", request.getMethod(),
+                request.getRequestURI(), endpoint == null ? "(none yet)" : endpoint, failure.toString(), status);
         sendProxyResponseError(request, response, status);
     }
 
-    @Override
-    protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response, Request proxyRequest, AsyncRequestContent content)
+    /** Jetty's recipe for the part after the body was read (or its first {@code requestBufferSize} bytes were). */
+    private Request sendWithBody(HttpServletRequest request, HttpServletResponse response, Request.Content content)
     {
-        return new ClientBodyReader(request, response, proxyRequest, content);
+        String target = rewriteTarget(request);
+        if (target == null)
+        {
+            onProxyRewriteFailed(request, response);
+            return null;
+        }
+        Request proxyRequest = newProxyRequest(request, target);
+        copyRequestHeaders(request, proxyRequest);
+        addProxyHeaders(request, proxyRequest);
+        // The proxy is taking the body itself (Jetty answered an Expect: 100-continue when it was first read): the
+        // backend must not wait for its own 100 before it gets what the client already sent.
+        proxyRequest.headers(headers -> headers.remove(HttpHeader.EXPECT));
+        proxyRequest.body(content);
+        sendProxyRequest(request, response, proxyRequest);
+        return proxyRequest;
     }
 
-    /**
-     * Jetty's reader, with its two kinds of failure told apart. Jetty's {@code onError} fails the body sent to the
-     * backend, both when reading the client failed and when writing to the backend failed, and the backend request
-     * then fails with that cause. Only the first is the client's: it is noted in {@link Attempts#clientFailure}
-     * before the backend request is failed with it, so that {@link #onProxyResponseFailure} does not take it for the
-     * backend's failure.
-     */
-    private class ClientBodyReader extends StreamReader
+    /** What a {@link RequestBody} asks of the servlet, for one request. */
+    private class BodyExchange implements RequestBody.Exchange
     {
         private final HttpServletRequest request;
-        private volatile boolean backendWriteFailed;
+        private final HttpServletResponse response;
+        private final String client;
 
-        private ClientBodyReader(HttpServletRequest request, HttpServletResponse response, Request proxyRequest, AsyncRequestContent content)
+        private BodyExchange(HttpServletRequest request, HttpServletResponse response, String client)
         {
-            super(request, response, proxyRequest, content);
             this.request = request;
+            this.response = response;
+            this.client = client;
         }
 
         @Override
-        protected void onRequestContent(HttpServletRequest request, Request proxyRequest, AsyncRequestContent content, byte[] buffer, int offset, int length, Callback callback)
+        public Request send(Request.Content content)
         {
-            super.onRequestContent(request, proxyRequest, content, buffer, offset, length, Callback.from(callback.getInvocationType(), callback::succeeded, x ->
-            {
-                backendWriteFailed = true;
-                callback.failed(x);
-            }));
+            return sendWithBody(request, response, content);
         }
 
         @Override
-        public void onError(Throwable failure)
+        public void clientFailed(Throwable failure)
         {
-            Attempts attempts = attempts(request);
-            if (!backendWriteFailed && attempts != null && attempts.clientFailure == null)
-                attempts.clientFailure = failure;
-            super.onError(failure);
+            answerClientFailure(request, response, failure, null);
+        }
+
+        @Override
+        public void ended()
+        {
+            uploads.release(client);
         }
     }
 
@@ -307,6 +411,9 @@ public class HttpProxyServlet extends AsyncProxyServlet
     @Override
     protected void onProxyResponseSuccess(HttpServletRequest request, HttpServletResponse response, Response serverResponse)
     {
+        RequestBody body = body(request);
+        if (body != null)
+            body.end();
         attempts(request).lease.release();
         super.onProxyResponseSuccess(request, response, serverResponse);
     }
@@ -314,6 +421,12 @@ public class HttpProxyServlet extends AsyncProxyServlet
     private static Attempts attempts(HttpServletRequest request)
     {
         return (Attempts)request.getAttribute(ATTEMPTS_ATTRIBUTE);
+    }
+
+    /** @return the request's body, or null for a request without one */
+    private static RequestBody body(HttpServletRequest request)
+    {
+        return (RequestBody)request.getAttribute(BODY_ATTRIBUTE);
     }
 
     /**
@@ -329,8 +442,6 @@ public class HttpProxyServlet extends AsyncProxyServlet
         private final List<Endpoint> tried = new ArrayList<>();
         private final long deadline;
         private volatile Lease lease;
-        /** Set when the client's request body failed: the backend request was abandoned for the client's sake. */
-        private volatile Throwable clientFailure;
 
         private Attempts(Route route, Pool pool, RequestKey key, String path)
         {

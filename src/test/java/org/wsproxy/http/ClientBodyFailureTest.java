@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.eclipse.jetty.websocket.api.Session;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.wsproxy.testing.ProxyServer;
 import org.wsproxy.testing.RawHttpBackend;
 import org.wsproxy.testing.Recorder;
@@ -52,34 +53,37 @@ public class ClientBodyFailureTest
         started.stopAll();
     }
 
-    private ProxyServer proxyOnTwoBackends(TestBackend b1, TestBackend b2) throws Exception
+    private ProxyServer proxyOnTwoBackends(TestBackend b1, TestBackend b2, String requestBufferSize) throws Exception
     {
-        return started.proxy(new ProxyServer().route("main", "/", b1.url() + ", " + b2.url()));
+        return started.proxy(new ProxyServer().route("main", "/", b1.url() + ", " + b2.url()).param("wsproxy.requestBufferSize", requestBufferSize));
     }
 
-    @Test
-    public void badChunkSizeGets400AndLeavesTheBackendsInService() throws Exception
+    /** Each test twice: with the body buffered before a backend is chosen (the default), and streamed to it from the start. */
+    @ParameterizedTest(name = "requestBufferSize {0}")
+    @ValueSource(strings = {"1MiB", "0B"})
+    public void badChunkSizeGets400AndLeavesTheBackendsInService(String requestBufferSize) throws Exception
     {
         TestBackend b1 = started.backend("b1");
         TestBackend b2 = started.backend("b2");
-        ProxyServer proxy = proxyOnTwoBackends(b1, b2);
+        ProxyServer proxy = proxyOnTwoBackends(b1, b2, requestBufferSize);
 
         List<String> statuses = new ArrayList<>();
         for (int i = 0; i < 2; i++)
             statuses.add(statusLine(proxy.port(), BAD_CHUNK));
         awaitNothingInFlight(proxy);
-        System.out.println("bad chunk size: " + statuses + "; pool after: " + describe(proxy));
+        System.out.println("requestBufferSize " + requestBufferSize + ", bad chunk size: " + statuses + "; pool after: " + describe(proxy));
         for (String status : statuses)
             assertEquals("HTTP/1.1 400 Bad Request", status);
         assertBackendsUntouchedAndServing(proxy);
     }
 
-    @Test
-    public void abortedUploadCountsAgainstNoBackend() throws Exception
+    @ParameterizedTest(name = "requestBufferSize {0}")
+    @ValueSource(strings = {"1MiB", "0B"})
+    public void abortedUploadCountsAgainstNoBackend(String requestBufferSize) throws Exception
     {
         TestBackend b1 = started.backend("b1");
         TestBackend b2 = started.backend("b2");
-        ProxyServer proxy = proxyOnTwoBackends(b1, b2);
+        ProxyServer proxy = proxyOnTwoBackends(b1, b2, requestBufferSize);
 
         for (int i = 0; i < 2; i++)
         {
@@ -92,25 +96,26 @@ public class ClientBodyFailureTest
             }
         }
         awaitNothingInFlight(proxy);
-        System.out.println("aborted uploads: pool after: " + describe(proxy));
+        System.out.println("requestBufferSize " + requestBufferSize + ", aborted uploads: pool after: " + describe(proxy));
         assertBackendsUntouchedAndServing(proxy);
     }
 
-    @Test
-    public void backendDroppingAnUploadStillCountsAgainstIt() throws Exception
+    @ParameterizedTest(name = "requestBufferSize {0}")
+    @ValueSource(strings = {"1MiB", "0B"})
+    public void backendDroppingAnUploadStillCountsAgainstIt(String requestBufferSize) throws Exception
     {
         // The control: a failure on the backend's side of an upload is the backend's, 502 and ejected as before.
         RawHttpBackend dropping = new RawHttpBackend().start();
         started.push(dropping::stop);
         dropping.response = new byte[0];
-        ProxyServer proxy = started.proxy(new ProxyServer().route("main", "/", dropping.url()));
+        ProxyServer proxy = started.proxy(new ProxyServer().route("main", "/", dropping.url()).param("wsproxy.requestBufferSize", requestBufferSize));
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(proxy.httpUrl("/upload")))
             .timeout(Duration.ofMillis(WAIT_MS)).POST(HttpRequest.BodyPublishers.ofByteArray(new byte[100_000])).build(),
             HttpResponse.BodyHandlers.ofString());
         assertEquals(502, response.statusCode());
         awaitNothingInFlight(proxy);
         Endpoint endpoint = proxy.pools().get("route:main").endpoints().get(0);
-        System.out.println("backend dropping an upload: " + response.statusCode() + "; pool after: " + describe(proxy));
+        System.out.println("requestBufferSize " + requestBufferSize + ", backend dropping an upload: " + response.statusCode() + "; pool after: " + describe(proxy));
         assertEquals(1, endpoint.failures());
         assertTrue(endpoint.isEjected());
     }

@@ -38,6 +38,8 @@ public class RawHttpBackend
      * connection is closed as soon as the request head has arrived, without reading the body or answering.
      */
     public volatile byte[] response = raw("HTTP/1.1 200 OK", "Content-Length: 3", "", "ok\n");
+    /** Answer as soon as the head has arrived, without reading the body, then close (a 413 that will not wait). */
+    public volatile boolean answerBeforeBody;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private ServerSocket server;
@@ -105,9 +107,13 @@ public class RawHttpBackend
                 byte[] answer = response;
                 if (answer.length == 0)
                     return;
-                skipBody(in, head);
+                boolean early = answerBeforeBody;
+                if (!early)
+                    skipBody(in, head);
                 out.write(answer);
                 out.flush();
+                if (early)
+                    return;
             }
         }
         catch (SocketException x)
