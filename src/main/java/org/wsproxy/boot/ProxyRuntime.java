@@ -14,6 +14,7 @@ import org.wsproxy.upstream.HttpProbe;
 import org.wsproxy.upstream.Pool;
 import org.wsproxy.upstream.Probe;
 import org.wsproxy.config.ProxyConfig;
+import org.wsproxy.config.RequestBodyConfig;
 import org.wsproxy.forward.ForwardingPolicy;
 import org.wsproxy.route.Router;
 import org.wsproxy.upstream.Pools;
@@ -118,6 +119,7 @@ public class ProxyRuntime extends ContainerLifeCycle
         context.setAttribute(Router.class.getName(), router);
         context.setAttribute(Pools.class.getName(), pools);
         context.setAttribute(ForwardingPolicy.class.getName(), forwarding);
+        context.setAttribute(RequestBodyConfig.class.getName(), config.requestBody());
         context.setAttribute(WebSocketProxy.ATTRIBUTE, webSocketProxy);
     }
 
@@ -127,6 +129,7 @@ public class ProxyRuntime extends ContainerLifeCycle
         context.removeAttribute(Router.class.getName());
         context.removeAttribute(Pools.class.getName());
         context.removeAttribute(ForwardingPolicy.class.getName());
+        context.removeAttribute(RequestBodyConfig.class.getName());
         context.removeAttribute(WebSocketProxy.ATTRIBUTE);
     }
 }

@@ -18,9 +18,11 @@ import java.util.List;
  * @param poolsFile the watched file of pool backends, or "" for none; relative to jetty.base
  * @param poolsFileInterval how often the pools file is looked at
  * @param admin the admin endpoint (off by default)
+ * @param requestBody how HTTP request bodies are taken in (buffered, timed, limited per client)
  */
 public record ProxyConfig(List<RouteConfig> routes, List<PoolConfig> pools, boolean preserveHost, List<String> trustedProxies, long maxFrameSize,
-                          String stickySecret, String poolsFile, java.time.Duration poolsFileInterval, AdminConfig admin)
+                          String stickySecret, String poolsFile, java.time.Duration poolsFileInterval, AdminConfig admin,
+                          RequestBodyConfig requestBody)
 {
     public ProxyConfig
     {

@@ -36,6 +36,9 @@ public final class ProxyConfigParser
     public static final String ADMIN_TOKEN = "wsproxy.admin.token";
     public static final String ADMIN_ALLOW = "wsproxy.admin.allow";
     public static final String RETRY_TIMEOUT = "wsproxy.retryTimeout";
+    public static final String REQUEST_BUFFER_SIZE = "wsproxy.requestBufferSize";
+    public static final String CLIENT_BODY_TIMEOUT = "wsproxy.clientBodyTimeout";
+    public static final String MAX_UPLOADS_PER_CLIENT = "wsproxy.maxUploadsPerClient";
     /** The name of the pool made of route {@code name}'s own {@code backends}; ':' keeps it apart from named pools. */
     public static final String ROUTE_POOL_PREFIX = "route:";
 
@@ -85,6 +88,12 @@ public final class ProxyConfigParser
         defaults.put(route("<name>", "idleTimeout"), IDLE_TIMEOUT);
         defaults.put(route("<name>", "readTimeout"), READ_TIMEOUT);
         defaults.put(MAX_CONNECTIONS_PER_BACKEND, "256");
+        // nginx reads a body before it opens the backend connection (proxy_request_buffering on; it spills to disk
+        // past client_body_buffer_size, this streams instead), gives up on a client silent for 60 s
+        // (client_body_timeout), and limit_conn bounds what one address may hold.
+        defaults.put(REQUEST_BUFFER_SIZE, "1MiB");
+        defaults.put(CLIENT_BODY_TIMEOUT, "60s");
+        defaults.put(MAX_UPLOADS_PER_CLIENT, "32");
         DEFAULTS = Map.copyOf(defaults);
     }
 
@@ -92,6 +101,8 @@ public final class ProxyConfigParser
     public static final List<String> REQUIRED = List.of(ROUTES, route("<name>", "path"), pool("<pool>", "backends"));
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
+    /** A buffered body is one array in memory. */
+    private static final long MAX_REQUEST_BUFFER_SIZE = 1L << 30;
 
     private ProxyConfigParser()
     {
@@ -170,8 +181,19 @@ public final class ProxyConfigParser
         if (poolsFileInterval.toMillis() < 10)
             throw new ConfigException(POOLS_FILE_INTERVAL, params.string(POOLS_FILE_INTERVAL, ""), "a duration of at least 10ms");
         AdminConfig admin = parseAdmin(params, paths);
+        RequestBodyConfig requestBody = parseRequestBody(params);
         params.rejectUnknown();
-        return new ProxyConfig(routes, pools, preserveHost, trustedProxies, maxFrameSize, secret, poolsFile, poolsFileInterval, admin);
+        return new ProxyConfig(routes, pools, preserveHost, trustedProxies, maxFrameSize, secret, poolsFile, poolsFileInterval, admin, requestBody);
+    }
+
+    private static RequestBodyConfig parseRequestBody(Params params)
+    {
+        long bufferSize = params.size(REQUEST_BUFFER_SIZE, Units.size(DEFAULTS.get(REQUEST_BUFFER_SIZE)));
+        if (bufferSize > MAX_REQUEST_BUFFER_SIZE)
+            throw new ConfigException(REQUEST_BUFFER_SIZE, params.string(REQUEST_BUFFER_SIZE, ""), "a size from 0B (no buffering) to 1GiB");
+        Duration timeout = params.duration(CLIENT_BODY_TIMEOUT, Units.duration(DEFAULTS.get(CLIENT_BODY_TIMEOUT)));
+        int maxPerClient = params.positiveInt(MAX_UPLOADS_PER_CLIENT, Integer.parseInt(DEFAULTS.get(MAX_UPLOADS_PER_CLIENT)));
+        return new RequestBodyConfig((int)bufferSize, timeout, maxPerClient);
     }
 
     private static AdminConfig parseAdmin(Params params, Set<String> routePaths)

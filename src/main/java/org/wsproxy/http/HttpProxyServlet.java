@@ -10,7 +10,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
@@ -19,8 +21,10 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +32,7 @@ import org.wsproxy.config.ConfigException;
 import org.wsproxy.config.HttpClientConfig;
 import org.wsproxy.config.Params;
 import org.wsproxy.config.ProxyConfigParser;
+import org.wsproxy.config.RequestBodyConfig;
 import org.wsproxy.forward.ForwardingPolicy;
 import org.wsproxy.forward.RequestKeys;
 import org.wsproxy.route.RequestPath;
@@ -41,8 +46,9 @@ import org.wsproxy.upstream.Pools;
 import org.wsproxy.upstream.RequestKey;
 
 /**
- * Plain HTTP through Jetty's {@link AsyncProxyServlet} (bodies streamed both ways with servlet async
- * I/O), with the target chosen by the shared routes and upstreams and headers by the shared policy.
+ * Plain HTTP through Jetty's {@link AsyncProxyServlet} (bodies moved with servlet async I/O: a request body's
+ * first {@code requestBufferSize} bytes read before a backend is chosen, the rest and the response streamed), with
+ * the target chosen by the shared routes and upstreams and headers by the shared policy.
  * Jetty's own init-params (preserveHost, timeout, maxThreads...) are refused: the wsproxy.* context-params
  * say the same thing once for both the WebSocket and the HTTP side.
  */
@@ -55,11 +61,14 @@ public class HttpProxyServlet extends AsyncProxyServlet
     private static final String NO_BACKEND_ATTRIBUTE = HttpProxyServlet.class.getName() + ".noBackend";
     /** Set when the path could not be normalised (a ".." above the root, only with ambiguous URIs allowed): 400. */
     private static final String BAD_PATH_ATTRIBUTE = HttpProxyServlet.class.getName() + ".badPath";
+    private static final String BODY_ATTRIBUTE = HttpProxyServlet.class.getName() + ".body";
 
     private HttpClientConfig clientConfig;
     private Router router;
     private Pools pools;
     private ForwardingPolicy forwarding;
+    private RequestBodyConfig bodyConfig;
+    private UploadsPerClient uploads;
 
     @Override
     public void init() throws ServletException
@@ -83,8 +92,10 @@ public class HttpProxyServlet extends AsyncProxyServlet
         router = (Router)context.getAttribute(Router.class.getName());
         pools = (Pools)context.getAttribute(Pools.class.getName());
         forwarding = (ForwardingPolicy)context.getAttribute(ForwardingPolicy.class.getName());
-        if (router == null || pools == null || forwarding == null)
+        bodyConfig = (RequestBodyConfig)context.getAttribute(RequestBodyConfig.class.getName());
+        if (router == null || pools == null || forwarding == null || bodyConfig == null)
             throw new ServletException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
+        uploads = new UploadsPerClient(bodyConfig.maxPerClient());
         super.init();
         // No total time limit: a long download or an event stream is fine as long as bytes keep coming (readTimeout).
         setTimeout(0);
@@ -107,6 +118,48 @@ public class HttpProxyServlet extends AsyncProxyServlet
         long connectTimeout = router.routes().stream().mapToLong(r -> r.connectTimeout().toMillis()).max().orElse(15000);
         client.setConnectTimeout(connectTimeout);
         return client;
+    }
+
+    /**
+     * A request without a body is Jetty's recipe as it is. A request with one has its body read first, up to
+     * {@code requestBufferSize}, and only then gets a backend and a connection to it ({@link RequestBody}): a client
+     * that sends slowly, or stalls, holds no backend connection meanwhile. At most {@code maxUploadsPerClient} such
+     * bodies per client address are taken in at a time; more are refused with 429 before any byte of them is read.
+     */
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException
+    {
+        if (!hasContent(request))
+        {
+            super.service(request, response);
+            return;
+        }
+        String path = RequestPath.of(request);
+        if (path == null || router.match(path) == null)
+        {
+            if (path == null)
+                request.setAttribute(BAD_PATH_ATTRIBUTE, Boolean.TRUE);
+            onProxyRewriteFailed(request, response);
+            return;
+        }
+        String client = forwarding.clientAddress(request);
+        UploadsPerClient.Admission admission = uploads.acquire(client);
+        if (admission != UploadsPerClient.Admission.ADMITTED)
+        {
+            if (admission == UploadsPerClient.Admission.REFUSED)
+                LOG.info("http {} {}: client {} has {} request bodies in progress already (wsproxy.maxUploadsPerClient); 429 until one ends",
+                    request.getMethod(), request.getRequestURI(), client, uploads.max());
+            response.setHeader("Retry-After", "1");
+            sendProxyResponseError(request, response, 429);
+            return;
+        }
+        AsyncContext async = request.startAsync();
+        // The client's silence is timed by the body (clientBodyTimeout), the backend's by the backend request (readTimeout).
+        async.setTimeout(0);
+        RequestBody body = new RequestBody(request.getInputStream(), request.getContentLengthLong(), request.getContentType(),
+            bodyConfig, getHttpClient().getScheduler(), new BodyExchange(request, response, client));
+        request.setAttribute(BODY_ATTRIBUTE, body);
+        request.getInputStream().setReadListener(body);
     }
 
     @Override
@@ -182,11 +235,53 @@ public class HttpProxyServlet extends AsyncProxyServlet
         Attempts attempts = attempts(request);
         Endpoint endpoint = attempts.lease.endpoint();
         attempts.pool.reportSuccess(endpoint);
-        super.onServerResponseHeaders(request, response, serverResponse);
+        // Not super's: Jetty's re-serializes each value (ResponseHeaders says how); values must pass unchanged.
+        ResponseHeaders.copy(serverResponse, response);
         String setCookie = attempts.pool.stickyCookie(attempts.key, endpoint,
             request.getContextPath().isEmpty() ? "/" : request.getContextPath(), request.isSecure());
         if (setCookie != null)
             response.addHeader("Set-Cookie", setCookie);
+    }
+
+    @Override
+    protected Response.Listener newProxyResponseListener(HttpServletRequest request, HttpServletResponse response)
+    {
+        return new ResponseListener(request, response);
+    }
+
+    /**
+     * Jetty's listener, except when a backend answers in full before it has read the whole request body (a 413 to a
+     * streamed upload): Jetty's waits for the request to complete too, which a client that sends nothing more
+     * (waiting for that answer) would put off until its body timeout. The answer is delivered as soon as it is
+     * complete, and the body's reading ended; the exchange's completion that follows is then ignored.
+     */
+    private class ResponseListener extends ProxyResponseListener
+    {
+        private final HttpServletRequest request;
+        private final HttpServletResponse response;
+        private final AtomicBoolean answered = new AtomicBoolean();
+
+        private ResponseListener(HttpServletRequest request, HttpServletResponse response)
+        {
+            super(request, response);
+            this.request = request;
+            this.response = response;
+        }
+
+        @Override
+        public void onSuccess(Response serverResponse)
+        {
+            RequestBody body = body(request);
+            if (body != null && !body.isSucceeded() && answered.compareAndSet(false, true))
+                onProxyResponseSuccess(request, response, serverResponse);
+        }
+
+        @Override
+        public void onComplete(Result result)
+        {
+            if (answered.compareAndSet(false, true))
+                super.onComplete(result);
+        }
     }
 
     @Override
@@ -200,11 +295,23 @@ public class HttpProxyServlet extends AsyncProxyServlet
     {
         Attempts attempts = attempts(request);
         Pool pool = attempts.pool;
-        attempts.lease.release();
         Endpoint endpoint = attempts.lease.endpoint();
+        RequestBody body = body(request);
+        Throwable clientFailure = body == null ? null : body.clientFailure(failure);
+        if (body != null)
+            body.end();
+        if (clientFailure != null)
+        {
+            // The client's body failed and the backend request was abandoned for it: nothing to hold against the backend.
+            attempts.lease.release();
+            answerClientFailure(request, response, clientFailure, endpoint);
+            return;
+        }
         boolean noResponse = serverResponse == null || serverResponse.getStatus() == 0;
         if (noResponse)
             pool.reportFailure(endpoint);
+        // Released after the outcome is reported, so that no request in flight means every outcome is in.
+        attempts.lease.release();
         Endpoint next = noResponse && mayRetry(request, response, attempts, failure) ? pool.pick(attempts.key, attempts.tried) : null;
         LOG.info("http {} {} -> {} failed: {}{}", request.getMethod(), request.getRequestURI(), endpoint, failure.toString(),
             next == null ? "" : "; trying " + next);
@@ -217,6 +324,76 @@ public class HttpProxyServlet extends AsyncProxyServlet
             return;
         }
         super.onProxyResponseFailure(request, response, serverResponse, failure);
+    }
+
+    /**
+     * nginx's answers: 408 for a silent client, 400 for a malformed body. Jetty reports a malformed chunk to the
+     * servlet as an early EOF, like a client that went away; the 400 is sent in both cases, and a client that went
+     * away gets nothing, its connection being gone.
+     *
+     * @param endpoint the backend whose request was abandoned, or null when none was chosen yet
+     */
+    private void answerClientFailure(HttpServletRequest request, HttpServletResponse response, Throwable failure, Endpoint endpoint)
+    {
+        int status = ClientFailures.status(failure);
+        // DEBUG, not INFO: the client's doing, as often as it likes (nginx logs these at info, below its default level).
+        if (LOG.isDebugEnabled())
+            LOG.debug("http {} {} -> {}: the client's request body failed, not counted against any backend: {}; answered {}", request.getMethod(),
+                request.getRequestURI(), endpoint == null ? "(none yet)" : endpoint, failure.toString(), status);
+        sendProxyResponseError(request, response, status);
+    }
+
+    /** Jetty's recipe for the part after the body was read (or its first {@code requestBufferSize} bytes were). */
+    private Request sendWithBody(HttpServletRequest request, HttpServletResponse response, Request.Content content)
+    {
+        String target = rewriteTarget(request);
+        if (target == null)
+        {
+            onProxyRewriteFailed(request, response);
+            return null;
+        }
+        Request proxyRequest = newProxyRequest(request, target);
+        copyRequestHeaders(request, proxyRequest);
+        addProxyHeaders(request, proxyRequest);
+        // The proxy is taking the body itself (Jetty answered an Expect: 100-continue when it was first read): the
+        // backend must not wait for its own 100 before it gets what the client already sent.
+        proxyRequest.headers(headers -> headers.remove(HttpHeader.EXPECT));
+        proxyRequest.body(content);
+        sendProxyRequest(request, response, proxyRequest);
+        return proxyRequest;
+    }
+
+    /** What a {@link RequestBody} asks of the servlet, for one request. */
+    private class BodyExchange implements RequestBody.Exchange
+    {
+        private final HttpServletRequest request;
+        private final HttpServletResponse response;
+        private final String client;
+
+        private BodyExchange(HttpServletRequest request, HttpServletResponse response, String client)
+        {
+            this.request = request;
+            this.response = response;
+            this.client = client;
+        }
+
+        @Override
+        public Request send(Request.Content content)
+        {
+            return sendWithBody(request, response, content);
+        }
+
+        @Override
+        public void clientFailed(Throwable failure)
+        {
+            answerClientFailure(request, response, failure, null);
+        }
+
+        @Override
+        public void ended()
+        {
+            uploads.release(client);
+        }
     }
 
     /**
@@ -285,6 +462,9 @@ public class HttpProxyServlet extends AsyncProxyServlet
     @Override
     protected void onProxyResponseSuccess(HttpServletRequest request, HttpServletResponse response, Response serverResponse)
     {
+        RequestBody body = body(request);
+        if (body != null)
+            body.end();
         attempts(request).lease.release();
         super.onProxyResponseSuccess(request, response, serverResponse);
     }
@@ -292,6 +472,12 @@ public class HttpProxyServlet extends AsyncProxyServlet
     private static Attempts attempts(HttpServletRequest request)
     {
         return (Attempts)request.getAttribute(ATTEMPTS_ATTRIBUTE);
+    }
+
+    /** @return the request's body, or null for a request without one */
+    private static RequestBody body(HttpServletRequest request)
+    {
+        return (RequestBody)request.getAttribute(BODY_ATTRIBUTE);
     }
 
     /**

@@ -390,6 +390,46 @@ public class ProxyConfigParserTest
     }
 
     @Test
+    public void requestBodyDefaultsAndValues()
+    {
+        RequestBodyConfig defaults = parse(minimal()).requestBody();
+        assertEquals(1024 * 1024, defaults.bufferSize());
+        assertEquals(Duration.ofSeconds(60), defaults.timeout());
+        assertEquals(32, defaults.maxPerClient());
+        assertEquals(Units.size(ProxyConfigParser.DEFAULTS.get(ProxyConfigParser.REQUEST_BUFFER_SIZE)), defaults.bufferSize());
+        assertEquals(Units.duration(ProxyConfigParser.DEFAULTS.get(ProxyConfigParser.CLIENT_BODY_TIMEOUT)), defaults.timeout());
+
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.requestBufferSize", "0B");
+        raw.put("wsproxy.clientBodyTimeout", "0s");
+        raw.put("wsproxy.maxUploadsPerClient", "1");
+        RequestBodyConfig off = parse(raw).requestBody();
+        assertEquals(0, off.bufferSize());
+        assertEquals(Duration.ZERO, off.timeout());
+        assertEquals(1, off.maxPerClient());
+        assertEquals(1 << 30, parseWith("wsproxy.requestBufferSize", "1GiB").requestBody().bufferSize());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1048576", "2GiB", "-1B", "lots"})
+    public void badRequestBufferSizeIsRefused(String value)
+    {
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.requestBufferSize", value)),
+            "wsproxy.requestBufferSize", value);
+    }
+
+    @Test
+    public void badClientBodyTimeoutAndUploadLimitAreRefused()
+    {
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.clientBodyTimeout", "60")),
+            "wsproxy.clientBodyTimeout", "60");
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.maxUploadsPerClient", "0")),
+            "wsproxy.maxUploadsPerClient", "0");
+        assertRefusal(assertThrows(ConfigException.class, () -> parseWith("wsproxy.maxUploadsPerClient", "many")),
+            "wsproxy.maxUploadsPerClient", "many");
+    }
+
+    @Test
     public void maxFrameSizeBoundsAreInclusive()
     {
         assertEquals(125, parseWith("wsproxy.maxFrameSize", "125B").maxFrameSize());

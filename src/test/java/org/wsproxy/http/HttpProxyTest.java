@@ -191,9 +191,11 @@ public class HttpProxyTest
         ProxyServer proxy = start(new ProxyServer().route("main", "/", backend.url()));
 
         long total = 50L * 1024 * 1024;
-        long gateAt = 1024 * 1024;
-        // The body stops after its first MiB until the backend has seen bytes of it: a proxy that read the
-        // whole body before forwarding would never let the backend see any, and the upload would fail.
+        long gateAt = 4L * 1024 * 1024;
+        // The body stops after its first 4 MiB until the backend has seen bytes of it: a proxy that read the
+        // whole body before forwarding would never let the backend see any, and the upload would fail. (The first
+        // wsproxy.requestBufferSize, 1 MiB, is read before the backend is contacted: the gate is past it, and
+        // past what the JDK client holds back, about 32 KiB, while its body stream blocks.)
         GatedBody gated = new GatedBody(total, gateAt, () ->
             backend.firstBytes.await(WAIT.toSeconds(), TimeUnit.SECONDS));
         HttpRequest request = HttpRequest.newBuilder(URI.create(proxy.httpUrl("/upload")))

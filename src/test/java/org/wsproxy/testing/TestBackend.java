@@ -48,6 +48,8 @@ public class TestBackend
     /** What GET /health answers; tests flip it to make active health checks fail or pass. */
     public volatile int healthStatus = 200;
     public final AtomicLong healthProbes = new AtomicLong();
+    /** "METHOD /path" of each plain HTTP request that reached this backend, as it began. */
+    public final BlockingQueue<String> httpRequests = new LinkedBlockingQueue<>();
     private final String name;
     private Server server;
     private ServerConnector connector;
@@ -323,6 +325,7 @@ public class TestBackend
         public boolean handle(Request request, Response response, Callback callback) throws Exception
         {
             String path = request.getHttpURI().getPath();
+            httpRequests.add(request.getMethod() + " " + path);
             if (path.equals("/health"))
             {
                 healthProbes.incrementAndGet();
