@@ -152,7 +152,7 @@ public class PoolTest
         pool.reportFailure(b, t + 4);
         assertSame(c, pool.pick(RequestKey.NONE, List.of(), t + 5));
         // The ejections themselves are unchanged: Retry-After still says when the first one ends.
-        assertTrue(a.isEjected() && b.isEjected() && c.isEjected());
+        assertTrue(a.isEjected(t + 5) && b.isEjected(t + 5) && c.isEjected(t + 5));
     }
 
     @Test
