@@ -1,13 +1,10 @@
 package org.wsproxy.http;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -37,6 +34,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.wsproxy.testing.GatedHttpBackend;
 import org.wsproxy.testing.ProxyServer;
+import org.wsproxy.testing.RawHttp;
 import org.wsproxy.testing.Started;
 import org.wsproxy.testing.TestBackend;
 
@@ -399,69 +397,9 @@ public class HttpProxyTest
 
     // ---- Forwarding headers, Host, hop-by-hop -------------------------------------------------
 
-    private record RawResponse(int status, Map<String, List<String>> headers, String body)
-    {
-    }
-
-    /** Sends {@code head} (CRLF line ends added, blank line appended) on a new connection and reads one response. */
-    private static RawResponse raw(int port, String... head) throws IOException
-    {
-        StringBuilder request = new StringBuilder();
-        for (String line : head)
-            request.append(line).append("\r\n");
-        request.append("\r\n");
-        try (Socket socket = new Socket())
-        {
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
-            socket.setSoTimeout((int)WAIT.toMillis());
-            socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
-            socket.getOutputStream().flush();
-            InputStream in = new BufferedInputStream(socket.getInputStream());
-            String status = line(in);
-            Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-            for (String line; !(line = line(in)).isEmpty(); )
-            {
-                int colon = line.indexOf(':');
-                headers.computeIfAbsent(line.substring(0, colon).trim(), k -> new ArrayList<>()).add(line.substring(colon + 1).trim());
-            }
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            String encoding = String.join(",", headers.getOrDefault("Transfer-Encoding", List.of())).toLowerCase(Locale.ROOT);
-            if (encoding.contains("chunked"))
-            {
-                for (int size; (size = Integer.parseInt(line(in).split(";")[0].trim(), 16)) > 0; )
-                {
-                    body.write(in.readNBytes(size));
-                    line(in);
-                }
-                while (!line(in).isEmpty())
-                {
-                    // trailers
-                }
-            }
-            else if (headers.containsKey("Content-Length"))
-                body.write(in.readNBytes(Integer.parseInt(headers.get("Content-Length").get(0))));
-            else
-                body.write(in.readAllBytes());
-            return new RawResponse(Integer.parseInt(status.split(" ")[1]), headers, body.toString(StandardCharsets.UTF_8));
-        }
-    }
-
-    private static String line(InputStream in) throws IOException
-    {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        for (int b; (b = in.read()) != '\n'; )
-        {
-            if (b < 0)
-                throw new IOException("connection closed mid-line: " + line);
-            if (b != '\r')
-                line.write(b);
-        }
-        return line.toString(StandardCharsets.ISO_8859_1);
-    }
-
     private static Echo spoofed(ProxyServer proxy) throws IOException
     {
-        RawResponse response = raw(proxy.port(),
+        RawHttp.Response response = RawHttp.exchange(proxy.port(),
             "GET /http/echo HTTP/1.1",
             "Host: client.example:8443",
             "X-Forwarded-For: 6.6.6.6",
@@ -523,7 +461,7 @@ public class HttpProxyTest
     {
         TestBackend backend = backend("b1");
         ProxyServer proxy = start(new ProxyServer().route("main", "/", backend.url()));
-        RawResponse response = raw(proxy.port(),
+        RawHttp.Response response = RawHttp.exchange(proxy.port(),
             "GET /http/echo HTTP/1.1",
             "Host: 127.0.0.1:" + proxy.port(),
             "Connection: keep-alive, X-Hop",
