@@ -19,13 +19,17 @@ import java.util.List;
  * @param poolsFileInterval how often the pools file is looked at
  * @param admin the admin endpoint (off by default)
  * @param requestBody how HTTP request bodies are taken in (buffered, timed, limited per client)
+ * @param maxSessions live WebSocket sessions the whole proxy holds at most (then 503)
+ * @param clientIpHeaders headers claiming the client's address that only a trusted proxy may send; dropped from
+ * anyone else
  */
 public record ProxyConfig(List<RouteConfig> routes, List<PoolConfig> pools, boolean preserveHost, List<String> trustedProxies, long maxFrameSize,
                           String stickySecret, String poolsFile, java.time.Duration poolsFileInterval, AdminConfig admin,
-                          RequestBodyConfig requestBody)
+                          RequestBodyConfig requestBody, int maxSessions, List<String> clientIpHeaders)
 {
     public ProxyConfig
     {
+        clientIpHeaders = List.copyOf(clientIpHeaders);
         routes = List.copyOf(routes);
         pools = List.copyOf(pools);
         trustedProxies = List.copyOf(trustedProxies);

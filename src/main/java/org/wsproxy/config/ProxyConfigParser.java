@@ -39,6 +39,15 @@ public final class ProxyConfigParser
     public static final String REQUEST_BUFFER_SIZE = "wsproxy.requestBufferSize";
     public static final String CLIENT_BODY_TIMEOUT = "wsproxy.clientBodyTimeout";
     public static final String MAX_UPLOADS_PER_CLIENT = "wsproxy.maxUploadsPerClient";
+    public static final String ALLOWED_ORIGINS = "wsproxy.allowedOrigins";
+    public static final String ALLOW_MISSING_ORIGIN = "wsproxy.allowMissingOrigin";
+    public static final String ALLOW_CLIENTS = "wsproxy.allowClients";
+    public static final String DENY_CLIENTS = "wsproxy.denyClients";
+    public static final String MAX_SESSIONS = "wsproxy.maxSessions";
+    public static final String MAX_SESSIONS_PER_CLIENT = "wsproxy.maxSessionsPerClient";
+    public static final String HANDSHAKE_RATE = "wsproxy.handshakeRate";
+    public static final String HANDSHAKE_BURST = "wsproxy.handshakeBurst";
+    public static final String CLIENT_IP_HEADERS = "wsproxy.clientIpHeaders";
     /** The name of the pool made of route {@code name}'s own {@code backends}; ':' keeps it apart from named pools. */
     public static final String ROUTE_POOL_PREFIX = "route:";
 
@@ -94,6 +103,24 @@ public final class ProxyConfigParser
         defaults.put(REQUEST_BUFFER_SIZE, "1MiB");
         defaults.put(CLIENT_BODY_TIMEOUT, "60s");
         defaults.put(MAX_UPLOADS_PER_CLIENT, "32");
+        // The edge: off or far above what a normal deployment meets, so turning them on is a decision, not a surprise.
+        defaults.put(ALLOWED_ORIGINS, "");
+        defaults.put(ALLOW_MISSING_ORIGIN, "true");
+        defaults.put(ALLOW_CLIENTS, "");
+        defaults.put(DENY_CLIENTS, "");
+        defaults.put(MAX_SESSIONS, "100000");
+        defaults.put(MAX_SESSIONS_PER_CLIENT, "1000");
+        defaults.put(HANDSHAKE_RATE, "50");
+        defaults.put(HANDSHAKE_BURST, "200");
+        defaults.put(route("<name>", "allowedOrigins"), ALLOWED_ORIGINS);
+        defaults.put(route("<name>", "allowMissingOrigin"), ALLOW_MISSING_ORIGIN);
+        defaults.put(route("<name>", "allowClients"), ALLOW_CLIENTS);
+        defaults.put(route("<name>", "denyClients"), DENY_CLIENTS);
+        defaults.put(route("<name>", "maxSessionsPerClient"), MAX_SESSIONS_PER_CLIENT);
+        defaults.put(route("<name>", "handshakeRate"), HANDSHAKE_RATE);
+        defaults.put(route("<name>", "handshakeBurst"), HANDSHAKE_BURST);
+        // Headers that CDNs and balancers use to name the client; from anyone but a trusted proxy they are a lie.
+        defaults.put(CLIENT_IP_HEADERS, "X-Client-IP, True-Client-IP, X-Cluster-Client-IP, CF-Connecting-IP, Fastly-Client-IP");
         DEFAULTS = Map.copyOf(defaults);
     }
 
@@ -101,6 +128,9 @@ public final class ProxyConfigParser
     public static final List<String> REQUIRED = List.of(ROUTES, route("<name>", "path"), pool("<pool>", "backends"));
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
+    /** An origin (RFC 6454: scheme://host[:port], a host of '*.' and a domain for a wildcard), same-origin or null. */
+    private static final Pattern ORIGIN = Pattern.compile(
+        "same-origin|null|[A-Za-z][A-Za-z0-9+.-]*://(\\*\\.)?([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?");
     /** A buffered body is one array in memory. */
     private static final long MAX_REQUEST_BUFFER_SIZE = 1L << 30;
 
@@ -131,18 +161,8 @@ public final class ProxyConfigParser
         if (maxFrameSize < 125 || maxFrameSize > Integer.MAX_VALUE)
             throw new ConfigException(MAX_FRAME_SIZE, params.string(MAX_FRAME_SIZE, ""), "a size from 125B to 2GiB");
 
-        List<String> trustedProxies = params.list(TRUSTED_PROXIES);
-        for (String pattern : trustedProxies)
-        {
-            try
-            {
-                InetAddressPattern.from(pattern);
-            }
-            catch (IllegalArgumentException x)
-            {
-                throw new ConfigException(TRUSTED_PROXIES, pattern, "IP addresses, CIDR blocks (10.0.0.0/8) or ranges (10.0.0.1-10.0.0.9)");
-            }
-        }
+        List<String> trustedProxies = addresses(TRUSTED_PROXIES, params.list(TRUSTED_PROXIES));
+        EdgeConfig edge = parseEdge(params, null, null);
 
         RetryConfig retry = new RetryConfig(
             params.positiveInt(MAX_ATTEMPTS, Integer.parseInt(DEFAULTS.get(MAX_ATTEMPTS))),
@@ -168,7 +188,7 @@ public final class ProxyConfigParser
         {
             if (!NAME.matcher(name).matches() || !seen.add(name))
                 throw new ConfigException(ROUTES, params.string(ROUTES, ""), "distinct route names of letters, digits, '-' and '_'");
-            RouteConfig route = parseRoute(params, name, poolNames, pools, connectTimeout, idleTimeout, readTimeout, retry);
+            RouteConfig route = parseRoute(params, name, poolNames, pools, connectTimeout, idleTimeout, readTimeout, retry, edge);
             if (!paths.add(route.pathPrefix()))
                 throw new ConfigException(route(name, "path"), route.pathPrefix(), "a path no other route has");
             routes.add(route);
@@ -182,8 +202,66 @@ public final class ProxyConfigParser
             throw new ConfigException(POOLS_FILE_INTERVAL, params.string(POOLS_FILE_INTERVAL, ""), "a duration of at least 10ms");
         AdminConfig admin = parseAdmin(params, paths);
         RequestBodyConfig requestBody = parseRequestBody(params);
+        int maxSessions = params.positiveInt(MAX_SESSIONS, Integer.parseInt(DEFAULTS.get(MAX_SESSIONS)));
+        List<String> clientIpHeaders = params.has(CLIENT_IP_HEADERS) ? params.list(CLIENT_IP_HEADERS) : List.of(DEFAULTS.get(CLIENT_IP_HEADERS).split(",\\s*"));
+        for (String header : clientIpHeaders)
+        {
+            if (!header.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+"))
+                throw new ConfigException(CLIENT_IP_HEADERS, header, "header names separated by commas or spaces, e.g. X-Client-IP, True-Client-IP");
+        }
         params.rejectUnknown();
-        return new ProxyConfig(routes, pools, preserveHost, trustedProxies, maxFrameSize, secret, poolsFile, poolsFileInterval, admin, requestBody);
+        return new ProxyConfig(routes, pools, preserveHost, trustedProxies, maxFrameSize, secret, poolsFile, poolsFileInterval, admin, requestBody,
+            maxSessions, clientIpHeaders);
+    }
+
+    /**
+     * The edge checks of route {@code name}, each parameter falling back to its global one; with a null name, the
+     * global ones, falling back to the defaults. A route's parameter given empty means "none" (no allow-list...).
+     */
+    private static EdgeConfig parseEdge(Params params, String name, EdgeConfig global)
+    {
+        String originsParam = edgeParam(name, ALLOWED_ORIGINS);
+        List<String> origins = params.has(originsParam) ? params.list(originsParam) : global == null ? List.of() : global.allowedOrigins();
+        for (String origin : origins)
+        {
+            if (!ORIGIN.matcher(origin).matches())
+                throw new ConfigException(originsParam, origin, "origins such as https://app.example.com, https://*.example.com or http://localhost:8080, " +
+                    "same-origin, or null, separated by commas or spaces");
+        }
+        String missingParam = edgeParam(name, ALLOW_MISSING_ORIGIN);
+        boolean allowMissing = params.bool(missingParam, global == null ? Boolean.parseBoolean(DEFAULTS.get(ALLOW_MISSING_ORIGIN)) : global.allowMissingOrigin());
+        String allowParam = edgeParam(name, ALLOW_CLIENTS);
+        List<String> allow = params.has(allowParam) ? addresses(allowParam, params.list(allowParam)) : global == null ? List.of() : global.allowClients();
+        String denyParam = edgeParam(name, DENY_CLIENTS);
+        List<String> deny = params.has(denyParam) ? addresses(denyParam, params.list(denyParam)) : global == null ? List.of() : global.denyClients();
+        int perClient = params.positiveInt(edgeParam(name, MAX_SESSIONS_PER_CLIENT),
+            global == null ? Integer.parseInt(DEFAULTS.get(MAX_SESSIONS_PER_CLIENT)) : global.maxSessionsPerClient());
+        int rate = params.positiveInt(edgeParam(name, HANDSHAKE_RATE), global == null ? Integer.parseInt(DEFAULTS.get(HANDSHAKE_RATE)) : global.handshakeRate());
+        int burst = params.positiveInt(edgeParam(name, HANDSHAKE_BURST), global == null ? Integer.parseInt(DEFAULTS.get(HANDSHAKE_BURST)) : global.handshakeBurst());
+        return new EdgeConfig(origins, allowMissing, allow, deny, perClient, rate, burst);
+    }
+
+    /** {@code wsproxy.key}, or for a route {@code wsproxy.route.<name>.key}. */
+    private static String edgeParam(String route, String global)
+    {
+        return route == null ? global : route(route, global.substring(PREFIX.length()));
+    }
+
+    /** Checks each address, CIDR block or range, naming {@code param} and the bad one. */
+    private static List<String> addresses(String param, List<String> patterns)
+    {
+        for (String pattern : patterns)
+        {
+            try
+            {
+                InetAddressPattern.from(pattern);
+            }
+            catch (IllegalArgumentException x)
+            {
+                throw new ConfigException(param, pattern, "IP addresses, CIDR blocks (10.0.0.0/8) or ranges (10.0.0.1-10.0.0.9)");
+            }
+        }
+        return patterns;
     }
 
     private static RequestBodyConfig parseRequestBody(Params params)
@@ -200,18 +278,7 @@ public final class ProxyConfigParser
     {
         String path = params.string(ADMIN_PATH, DEFAULTS.get(ADMIN_PATH));
         String token = params.string(ADMIN_TOKEN, DEFAULTS.get(ADMIN_TOKEN));
-        List<String> allow = params.has(ADMIN_ALLOW) ? params.list(ADMIN_ALLOW) : List.of(DEFAULTS.get(ADMIN_ALLOW).split(",\\s*"));
-        for (String pattern : allow)
-        {
-            try
-            {
-                InetAddressPattern.from(pattern);
-            }
-            catch (IllegalArgumentException x)
-            {
-                throw new ConfigException(ADMIN_ALLOW, pattern, "IP addresses, CIDR blocks (10.0.0.0/8) or ranges (10.0.0.1-10.0.0.9)");
-            }
-        }
+        List<String> allow = addresses(ADMIN_ALLOW, params.has(ADMIN_ALLOW) ? params.list(ADMIN_ALLOW) : List.of(DEFAULTS.get(ADMIN_ALLOW).split(",\\s*")));
         if (path.isEmpty())
         {
             if (!token.isEmpty())
@@ -290,7 +357,7 @@ public final class ProxyConfigParser
     }
 
     private static RouteConfig parseRoute(Params params, String name, Set<String> poolNames, List<PoolConfig> pools,
-                                          Duration connectTimeout, Duration idleTimeout, Duration readTimeout, RetryConfig retry)
+                                          Duration connectTimeout, Duration idleTimeout, Duration readTimeout, RetryConfig retry, EdgeConfig edge)
     {
         String pathParam = route(name, "path");
         String path = params.required(pathParam, "a path prefix starting with '/', e.g. /ws/");
@@ -320,7 +387,8 @@ public final class ProxyConfigParser
             params.duration(route(name, "idleTimeout"), idleTimeout),
             params.duration(route(name, "readTimeout"), readTimeout),
             new RetryConfig(params.positiveInt(route(name, "maxAttempts"), retry.maxAttempts()),
-                params.duration(route(name, "retryTimeout"), retry.timeout())));
+                params.duration(route(name, "retryTimeout"), retry.timeout())),
+            parseEdge(params, name, edge));
     }
 
     /** Parses the HTTP servlet's init-params. */

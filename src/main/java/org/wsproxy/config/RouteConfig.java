@@ -14,8 +14,10 @@ import java.time.Duration;
  * @param idleTimeout WebSocket: a session with no frame either way for this long is closed on both hops
  * @param readTimeout HTTP: the longest wait for the backend between two reads, then 504
  * @param retry how many backends one request may try, and for how long
+ * @param edge the checks made before any backend is contacted (Origin, client addresses, limits)
  */
 public record RouteConfig(String name, String pathPrefix, String pool, boolean websocket,
-                          Duration connectTimeout, Duration idleTimeout, Duration readTimeout, RetryConfig retry)
+                          Duration connectTimeout, Duration idleTimeout, Duration readTimeout, RetryConfig retry,
+                          EdgeConfig edge)
 {
 }
