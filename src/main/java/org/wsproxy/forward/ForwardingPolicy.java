@@ -19,7 +19,10 @@ import org.wsproxy.config.ProxyConfig;
  * Which client headers cross to the backend, and what the proxy says about the client, the same on
  * the WebSocket and the HTTP path. Hop-by-hop headers stay on their hop; X-Forwarded-For/Proto/Host/Port
  * and RFC 7239 Forwarded describe the client and replace what the client sent, unless the client is a
- * trusted proxy, whose values are kept and appended to.
+ * trusted proxy, whose values are kept and appended to. X-Real-IP is always the proxy's own, the client
+ * address as {@link #clientAddress} decides it (what applications written for nginx set-ups read); the other
+ * headers that claim to name the client ({@code wsproxy.clientIpHeaders}: X-Client-IP, True-Client-IP...)
+ * pass only from a trusted proxy.
  */
 public final class ForwardingPolicy
 {
@@ -32,15 +35,17 @@ public final class ForwardingPolicy
     private static final Pattern IPV4 = Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
     private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.%]+");
     private static final Set<String> FORWARDED = lowerCase(
-        "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port", "Forwarded");
+        "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port", "Forwarded", "X-Real-IP");
 
     private final boolean preserveHost;
     private final InetAddressSet trusted = new InetAddressSet();
+    private final Set<String> clientIpHeaders;
 
     public ForwardingPolicy(ProxyConfig config)
     {
         this.preserveHost = config.preserveHost();
         config.trustedProxies().forEach(trusted::add);
+        this.clientIpHeaders = lowerCase(config.clientIpHeaders().toArray(String[]::new));
     }
 
     public boolean preserveHost()
@@ -55,10 +60,14 @@ public final class ForwardingPolicy
     public void forEachHeader(HttpServletRequest request, BiConsumer<String, String> sink)
     {
         Set<String> connectionTokens = connectionTokens(request);
+        boolean fromTrustedProxy = isTrusted(unbracket(request.getRemoteAddr()));
         for (String name : Collections.list(request.getHeaderNames()))
         {
             String lower = name.toLowerCase(Locale.ROOT);
             if (HOP_BY_HOP.contains(lower) || FORWARDED.contains(lower) || connectionTokens.contains(lower))
+                continue;
+            // Anyone can claim to be anyone in these; only a proxy we trust may tell.
+            if (!fromTrustedProxy && clientIpHeaders.contains(lower))
                 continue;
             for (String value : Collections.list(request.getHeaders(name)))
                 sink.accept(name, value);
@@ -84,6 +93,7 @@ public final class ForwardingPolicy
         sink.accept("X-Forwarded-Host", keep(fromTrustedProxy, request, "X-Forwarded-Host", host));
         sink.accept("X-Forwarded-Port", keep(fromTrustedProxy, request, "X-Forwarded-Port", port));
         sink.accept("Forwarded", append(fromTrustedProxy ? joined(request, "Forwarded") : null, forwarded));
+        sink.accept("X-Real-IP", clientAddress(request));
     }
 
     /**
@@ -123,7 +133,7 @@ public final class ForwardingPolicy
     }
 
     /** An IP literal as an address; null for anything else, which is never looked up (no DNS on the request path). */
-    private static InetAddress literal(String address)
+    public static InetAddress literal(String address)
     {
         boolean ipv4 = IPV4.matcher(address).matches();
         boolean ipv6 = !ipv4 && address.indexOf(':') >= 0 && IPV6_CHARS.matcher(address).matches();
