@@ -20,6 +20,7 @@ import org.wsproxy.config.BackendConfig;
 import org.wsproxy.config.ConfigException;
 import org.wsproxy.config.PoolsFile;
 import org.wsproxy.config.ProxyConfig;
+import org.wsproxy.guard.EdgeGuards;
 import org.wsproxy.observe.RateLimitedLog;
 import org.wsproxy.upstream.Endpoint;
 import org.wsproxy.upstream.Member;
@@ -34,7 +35,8 @@ import org.wsproxy.websocket.WebSocketProxy;
  * a request with two {@code Authorization} headers gets 400. Refusals are logged at most once per
  * {@link #REFUSAL_LOG_INTERVAL} per kind, with the count of those left out.
  * <ul>
- * <li>{@code GET}: the WebSocket relay counts (live, opened, failed handshakes), then each pool's members
+ * <li>{@code GET}: the WebSocket relay counts (live, opened, failed handshakes), the edge's (live sessions, and
+ * refusals per route and cause), then each pool's members
  * with weight, flags, health and counters, as text.</li>
  * <li>{@code POST} (or {@code PUT}) with a body in the pools file's syntax: the pools it lists take those
  * backends, validated whole first, like a change of the pools file (sessions are never closed); 400 naming
@@ -52,13 +54,15 @@ class AdminServlet extends HttpServlet
     private final ProxyConfig config;
     private final Pools pools;
     private final WebSocketProxy webSocketProxy;
+    private final EdgeGuards guards;
     private final byte[] token;
     private final InetAddressSet allowed = new InetAddressSet();
     private final RateLimitedLog outsiders = new RateLimitedLog(LOG, REFUSAL_LOG_INTERVAL);
     private final RateLimitedLog wrongTokens = new RateLimitedLog(LOG, REFUSAL_LOG_INTERVAL);
 
-    AdminServlet(ProxyConfig config, Pools pools, WebSocketProxy webSocketProxy)
+    AdminServlet(ProxyConfig config, Pools pools, WebSocketProxy webSocketProxy, EdgeGuards guards)
     {
+        this.guards = guards;
         this.config = config;
         this.pools = pools;
         this.webSocketProxy = webSocketProxy;
@@ -179,6 +183,7 @@ class AdminServlet extends HttpServlet
         text.append("websocket relays live=").append(webSocketProxy.relays().size())
             .append(" opened=").append(webSocketProxy.relaysOpened())
             .append(" handshakesFailed=").append(webSocketProxy.handshakesFailed()).append('\n');
+        text.append(guards.describe());
         for (Pool pool : pools.all())
         {
             Pool.Snapshot snapshot = pool.snapshot();

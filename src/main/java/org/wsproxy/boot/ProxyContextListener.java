@@ -61,7 +61,7 @@ public class ProxyContextListener implements ServletContextListener
         if (config.admin().enabled())
         {
             // Registered only when configured: an exact path, which the servlet container prefers over the proxy's "/".
-            jakarta.servlet.ServletRegistration.Dynamic admin = context.addServlet("wsproxy-admin", new AdminServlet(config, runtime.pools(), runtime.webSocketProxy()));
+            jakarta.servlet.ServletRegistration.Dynamic admin = context.addServlet("wsproxy-admin", new AdminServlet(config, runtime.pools(), runtime.webSocketProxy(), runtime.guards()));
             admin.addMapping(config.admin().path());
             LOG.info("wsproxy admin endpoint at {}{} for {} (bearer token required)", context.getContextPath(), config.admin().path(), config.admin().allow());
         }

@@ -16,6 +16,7 @@ import org.wsproxy.upstream.Probe;
 import org.wsproxy.config.ProxyConfig;
 import org.wsproxy.config.RequestBodyConfig;
 import org.wsproxy.forward.ForwardingPolicy;
+import org.wsproxy.guard.EdgeGuards;
 import org.wsproxy.route.Router;
 import org.wsproxy.upstream.Pools;
 import org.wsproxy.websocket.WebSocketProxy;
@@ -32,6 +33,7 @@ public class ProxyRuntime extends ContainerLifeCycle
     private final Pools pools;
     private final ForwardingPolicy forwarding;
     private final WebSocketProxy webSocketProxy;
+    private final EdgeGuards guards;
 
     /**
      * @param executor the server's thread pool, which the WebSocket side's client shares, or null for its own
@@ -43,6 +45,7 @@ public class ProxyRuntime extends ContainerLifeCycle
         this.router = new Router(config.routes());
         this.pools = new Pools(config.pools(), stickySecret(config));
         this.forwarding = new ForwardingPolicy(config);
+        this.guards = new EdgeGuards(config, forwarding);
         this.webSocketProxy = new WebSocketProxy(pools, forwarding, config.maxFrameSize(), executor, bufferPool);
         addBean(router);
         addBean(pools);
@@ -113,6 +116,11 @@ public class ProxyRuntime extends ContainerLifeCycle
         return webSocketProxy;
     }
 
+    public EdgeGuards guards()
+    {
+        return guards;
+    }
+
     void publish(ServletContext context)
     {
         context.setAttribute(ProxyRuntime.class.getName(), this);
@@ -121,6 +129,7 @@ public class ProxyRuntime extends ContainerLifeCycle
         context.setAttribute(ForwardingPolicy.class.getName(), forwarding);
         context.setAttribute(RequestBodyConfig.class.getName(), config.requestBody());
         context.setAttribute(WebSocketProxy.ATTRIBUTE, webSocketProxy);
+        context.setAttribute(EdgeGuards.class.getName(), guards);
     }
 
     void unpublish(ServletContext context)
@@ -131,5 +140,6 @@ public class ProxyRuntime extends ContainerLifeCycle
         context.removeAttribute(ForwardingPolicy.class.getName());
         context.removeAttribute(RequestBodyConfig.class.getName());
         context.removeAttribute(WebSocketProxy.ATTRIBUTE);
+        context.removeAttribute(EdgeGuards.class.getName());
     }
 }

@@ -35,6 +35,8 @@ import org.wsproxy.config.ProxyConfigParser;
 import org.wsproxy.config.RequestBodyConfig;
 import org.wsproxy.forward.ForwardingPolicy;
 import org.wsproxy.forward.RequestKeys;
+import org.wsproxy.guard.Admission;
+import org.wsproxy.guard.EdgeGuards;
 import org.wsproxy.route.RequestPath;
 import org.wsproxy.route.Route;
 import org.wsproxy.route.Router;
@@ -69,6 +71,7 @@ public class HttpProxyServlet extends AsyncProxyServlet
     private ForwardingPolicy forwarding;
     private RequestBodyConfig bodyConfig;
     private UploadsPerClient uploads;
+    private EdgeGuards guards;
 
     @Override
     public void init() throws ServletException
@@ -93,7 +96,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
         pools = (Pools)context.getAttribute(Pools.class.getName());
         forwarding = (ForwardingPolicy)context.getAttribute(ForwardingPolicy.class.getName());
         bodyConfig = (RequestBodyConfig)context.getAttribute(RequestBodyConfig.class.getName());
-        if (router == null || pools == null || forwarding == null || bodyConfig == null)
+        guards = (EdgeGuards)context.getAttribute(EdgeGuards.class.getName());
+        if (router == null || pools == null || forwarding == null || bodyConfig == null || guards == null)
             throw new ServletException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
         uploads = new UploadsPerClient(bodyConfig.maxPerClient());
         super.init();
@@ -129,6 +133,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException
     {
+        if (!admitted(request, response))
+            return;
         if (!hasContent(request))
         {
             super.service(request, response);
@@ -160,6 +166,20 @@ public class HttpProxyServlet extends AsyncProxyServlet
             bodyConfig, getHttpClient().getScheduler(), new BodyExchange(request, response, client));
         request.setAttribute(BODY_ATTRIBUTE, body);
         request.getInputStream().setReadListener(body);
+    }
+
+    /** The edge's client address lists, before any body is read or backend chosen; 403 already sent when false. */
+    private boolean admitted(HttpServletRequest request, HttpServletResponse response)
+    {
+        String path = RequestPath.of(request);
+        Route route = path == null ? null : router.match(path);
+        if (route == null)
+            return true;
+        Admission admission = guards.admitRequest(route, request);
+        if (admission.isAdmitted())
+            return true;
+        sendProxyResponseError(request, response, admission.refusal().status());
+        return false;
     }
 
     @Override

@@ -28,6 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wsproxy.forward.ForwardingPolicy;
 import org.wsproxy.forward.RequestKeys;
+import org.wsproxy.guard.Admission;
 import org.wsproxy.relay.BackendUpgrade;
 import org.wsproxy.relay.Relay;
 import org.wsproxy.relay.RelayClientConnector;
@@ -59,8 +60,8 @@ public class WebSocketProxy extends ContainerLifeCycle
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong relaysOpened = new AtomicLong();
     private final AtomicLong handshakesFailed = new AtomicLong();
-    // Each live relay with the lease that counts it against its endpoint's load.
-    private final Map<Relay, Lease> relays = new ConcurrentHashMap<>();
+    // Each live relay with the lease that counts it against its endpoint's load, and its place in the edge's counts.
+    private final Map<Relay, Live> relays = new ConcurrentHashMap<>();
 
     /**
      * @param executor the server's thread pool, for the backend hops too, or null for the client's own
@@ -90,17 +91,25 @@ public class WebSocketProxy extends ContainerLifeCycle
     /**
      * Opens the backend hop for a client's upgrade on {@code route}, trying the next endpoint when one
      * cannot be reached. The returned relay's backend hop is open but not yet reading.
+     *
+     * @param admission the session's place in the edge's counts: released when the handshake fails (or the client
+     * leaves during it), else when both hops of the relay have closed
      */
-    CompletableFuture<BackendHop> connect(Route route, HttpServletRequest request, String pathInContext)
+    CompletableFuture<BackendHop> connect(Route route, HttpServletRequest request, String pathInContext, Admission admission)
     {
         CompletableFuture<BackendHop> result = new CompletableFuture<>();
+        result.whenComplete((hop, failure) ->
+        {
+            if (failure != null)
+                admission.release();
+        });
         HttpFields.Mutable headers = HttpFields.build();
         forwarding.forEachHeader(request, headers::add);
         List<String> subProtocols = UpgradeRequests.subProtocols(request);
         Pool pool = pools.get(route.pool());
         String cookiePath = request.getContextPath().isEmpty() ? "/" : request.getContextPath();
         Attempts attempts = new Attempts(route, pool, RequestKeys.of(request, forwarding), pathInContext, request.getQueryString(), headers, subProtocols,
-            cookiePath, request.isSecure(), result);
+            cookiePath, request.isSecure(), admission, result);
         attempts.next(null);
         return result;
     }
@@ -121,13 +130,15 @@ public class WebSocketProxy extends ContainerLifeCycle
         private final List<String> subProtocols;
         private final String cookiePath;
         private final boolean secure;
+        private final Admission admission;
         private final CompletableFuture<BackendHop> result;
         private final List<Endpoint> tried = new ArrayList<>();
         private final long deadline;
 
         private Attempts(Route route, Pool pool, RequestKey key, String path, String query, HttpFields headers,
-                         List<String> subProtocols, String cookiePath, boolean secure, CompletableFuture<BackendHop> result)
+                         List<String> subProtocols, String cookiePath, boolean secure, Admission admission, CompletableFuture<BackendHop> result)
         {
+            this.admission = admission;
             this.cookiePath = cookiePath;
             this.secure = secure;
             this.route = route;
@@ -188,7 +199,7 @@ public class WebSocketProxy extends ContainerLifeCycle
                     if (failure == null)
                     {
                         pool.reportSuccess(endpoint);
-                        relays.put(relay, lease);
+                        relays.put(relay, new Live(lease, admission));
                         relaysOpened.incrementAndGet();
                         BackendHop hop = new BackendHop(relay, relay.backendSide().subProtocol(), backendResponse.headers,
                             pool.stickyCookie(key, endpoint, cookiePath, secure));
@@ -253,11 +264,19 @@ public class WebSocketProxy extends ContainerLifeCycle
         }
     }
 
+    /** A relay with a backend hop open: what counts it against its endpoint's load and in the edge's limits. */
+    private record Live(Lease lease, Admission admission)
+    {
+    }
+
     private void closed(Relay relay)
     {
-        Lease lease = relays.remove(relay);
-        if (lease != null)
-            lease.release();
+        Live live = relays.remove(relay);
+        if (live != null)
+        {
+            live.lease().release();
+            live.admission().release();
+        }
         if (ACCESS.isInfoEnabled())
             ACCESS.info(relay.summary());
     }
@@ -275,9 +294,9 @@ public class WebSocketProxy extends ContainerLifeCycle
     public int shutdownSessions(Endpoint endpoint)
     {
         int closed = 0;
-        for (Map.Entry<Relay, Lease> entry : relays.entrySet())
+        for (Map.Entry<Relay, Live> entry : relays.entrySet())
         {
-            if (entry.getValue().endpoint() == endpoint)
+            if (entry.getValue().lease().endpoint() == endpoint)
             {
                 entry.getKey().shutdown("Going Away: backend marked down");
                 closed++;

@@ -17,6 +17,8 @@ import jakarta.servlet.UnavailableException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.wsproxy.config.Params;
+import org.wsproxy.guard.Admission;
+import org.wsproxy.guard.EdgeGuards;
 import org.wsproxy.route.Route;
 import org.wsproxy.route.Router;
 
@@ -31,6 +33,7 @@ public class WebSocketProxyFilter implements Filter
     private ClientUpgrade clientUpgrade;
     private WebSocketProxy proxy;
     private Router router;
+    private EdgeGuards guards;
 
     @Override
     public void init(FilterConfig config) throws ServletException
@@ -43,7 +46,8 @@ public class WebSocketProxyFilter implements Filter
 
         proxy = (WebSocketProxy)config.getServletContext().getAttribute(WebSocketProxy.ATTRIBUTE);
         router = (Router)config.getServletContext().getAttribute(Router.class.getName());
-        if (proxy == null || router == null)
+        guards = (EdgeGuards)config.getServletContext().getAttribute(EdgeGuards.class.getName());
+        if (proxy == null || router == null || guards == null)
             throw new UnavailableException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
         clientUpgrade = ClientUpgrade.of(config.getServletContext());
     }
@@ -77,13 +81,24 @@ public class WebSocketProxyFilter implements Filter
             return;
         }
 
+        // The edge's checks (client address, Origin, rate, session limits), before any backend is contacted.
+        Admission admission = guards.admitUpgrade(route, request);
+        if (!admission.isAdmitted())
+        {
+            int refused = admission.refusal().status();
+            if (admission.refusal().retryAfterSeconds() >= 0)
+                response.setHeader("Retry-After", Long.toString(admission.refusal().retryAfterSeconds()));
+            PendingUpgrade.respond(response, refused, refused + " " + org.eclipse.jetty.http.HttpStatus.getMessage(refused));
+            return;
+        }
+
         AsyncContext async = request.startAsync();
         // The backend connect has its own timeout (the route's connectTimeout); the container's must not race it.
         async.setTimeout(0);
         PendingUpgrade pending = new PendingUpgrade(async);
         async.addListener(pending);
         request.setAttribute(PendingUpgrade.ATTRIBUTE, pending);
-        pending.await(proxy.connect(route, request, path));
+        pending.await(proxy.connect(route, request, path, admission));
     }
 
     static String pathInContext(HttpServletRequest request)
