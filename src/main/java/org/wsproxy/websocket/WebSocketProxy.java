@@ -98,6 +98,7 @@ public class WebSocketProxy extends ContainerLifeCycle
     CompletableFuture<BackendHop> connect(Route route, HttpServletRequest request, String pathInContext, Admission admission)
     {
         CompletableFuture<BackendHop> result = new CompletableFuture<>();
+        // A client that left during the handshake cancels the result; a failure releases before it answers (fail()).
         result.whenComplete((hop, failure) ->
         {
             if (failure != null)
@@ -233,6 +234,8 @@ public class WebSocketProxy extends ContainerLifeCycle
         private void fail(Throwable failure)
         {
             handshakesFailed.incrementAndGet();
+            // Before the client is answered, so that a client retrying at once finds its place free.
+            admission.release();
             result.completeExceptionally(failure);
         }
     }

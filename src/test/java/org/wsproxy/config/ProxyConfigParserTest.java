@@ -703,4 +703,55 @@ public class ProxyConfigParserTest
             () -> ProxyConfigParser.parseHttpClient(new Params(Map.of("maxConnectionsPerBackend", value), "")));
         assertRefusal(x, "maxConnectionsPerBackend", value);
     }
+    @Test
+    public void edgeChecksAreOffOrFarAwayByDefaultAndRoutesOverrideTheGlobalOnes()
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.routes", "main, ws");
+        raw.put("wsproxy.route.ws.path", "/ws/");
+        raw.put("wsproxy.route.ws.backends", "http://127.0.0.1:8082");
+        raw.put("wsproxy.allowedOrigins", "https://app.example.com, https://*.example.org same-origin");
+        raw.put("wsproxy.denyClients", "192.0.2.0/24");
+        raw.put("wsproxy.route.ws.allowedOrigins", "");
+        raw.put("wsproxy.route.ws.allowClients", "10.0.0.0/8");
+        raw.put("wsproxy.route.ws.handshakeRate", "5");
+        ProxyConfig config = parse(raw);
+        EdgeConfig main = config.routes().get(0).edge();
+        assertEquals(List.of("https://app.example.com", "https://*.example.org", "same-origin"), main.allowedOrigins());
+        assertEquals(List.of("192.0.2.0/24"), main.denyClients());
+        assertEquals(List.of(), main.allowClients());
+        assertTrue(main.allowMissingOrigin());
+        assertEquals(1000, main.maxSessionsPerClient());
+        assertEquals(50, main.handshakeRate());
+        assertEquals(200, main.handshakeBurst());
+        EdgeConfig ws = config.routes().get(1).edge();
+        assertEquals(List.of(), ws.allowedOrigins());
+        assertEquals(List.of("10.0.0.0/8"), ws.allowClients());
+        assertEquals(List.of("192.0.2.0/24"), ws.denyClients());
+        assertEquals(5, ws.handshakeRate());
+        assertEquals(100000, config.maxSessions());
+        assertEquals(List.of("X-Client-IP", "True-Client-IP", "X-Cluster-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP"), config.clientIpHeaders());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "wsproxy.allowedOrigins, https://app.example.com/path",
+        "wsproxy.allowedOrigins, *",
+        "wsproxy.route.main.allowedOrigins, app.example.com",
+        "wsproxy.allowClients, 10.0.0.0/33",
+        "wsproxy.route.main.denyClients, example.com",
+        "wsproxy.maxSessions, 0",
+        "wsproxy.route.main.maxSessionsPerClient, many",
+        "wsproxy.handshakeRate, -1",
+        "wsproxy.route.main.handshakeBurst, 0",
+        "wsproxy.allowMissingOrigin, maybe",
+        "wsproxy.clientIpHeaders, X Client:IP",
+    })
+    public void badEdgeValuesAreRefusedByName(String name, String value)
+    {
+        Map<String, String> raw = minimal();
+        raw.put(name, value);
+        ConfigException x = assertThrows(ConfigException.class, () -> parse(raw));
+        assertTrue(x.getMessage().contains(name), x.getMessage());
+    }
 }
