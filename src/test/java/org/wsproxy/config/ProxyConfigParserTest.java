@@ -721,9 +721,9 @@ public class ProxyConfigParserTest
         assertEquals(List.of("192.0.2.0/24"), main.denyClients());
         assertEquals(List.of(), main.allowClients());
         assertTrue(main.allowMissingOrigin());
-        assertEquals(1000, main.maxSessionsPerClient());
-        assertEquals(50, main.handshakeRate());
-        assertEquals(200, main.handshakeBurst());
+        assertEquals(10000, main.maxSessionsPerClient());
+        assertEquals(1000, main.handshakeRate());
+        assertEquals(10000, main.handshakeBurst());
         EdgeConfig ws = config.routes().get(1).edge();
         assertEquals(List.of(), ws.allowedOrigins());
         assertEquals(List.of("10.0.0.0/8"), ws.allowClients());

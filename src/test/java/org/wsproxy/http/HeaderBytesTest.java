@@ -27,14 +27,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * client unchanged (spaces after ';' and ',', quotes, empty values, duplicates and their order), and what the
  * client sends reaches the backend unchanged. Raw sockets at both ends, so nothing in between parses the heads
  * but the proxy. Only hop-by-hop headers and the ones the proxy owns (Date, Server, Via, X-Forwarded-*,
- * Forwarded, Host, Content-Length, Connection) are left out of the comparison.
+ * Forwarded, X-Real-IP, Host, Content-Length, Connection) are left out of the comparison.
  */
 public class HeaderBytesTest
 {
     private static final int WAIT_MS = 20_000;
     /** Headers a hop sets for itself: not end-to-end, so not compared. */
     private static final Set<String> PER_HOP = Set.of("date", "server", "via", "connection", "keep-alive", "transfer-encoding",
-        "content-length", "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded");
+        "content-length", "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded", "x-real-ip");
 
     private final Started started = new Started();
 
