@@ -3,6 +3,7 @@ package org.wsproxy.guard;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -60,7 +61,7 @@ final class RouteGuard
         Refusal refusal = checkRequest(request, client);
         if (refusal != null)
             return refusal;
-        java.util.List<String> origin = Collections.list(request.getHeaders("Origin"));
+        List<String> origin = Collections.list(request.getHeaders("Origin"));
         if (!origins.allows(origin, request.getHeader("Host")))
         {
             String shown = origin.isEmpty() ? "(none)" : String.join(", ", origin);
