@@ -16,6 +16,7 @@ import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -26,6 +27,7 @@ import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wsproxy.config.ConfigException;
@@ -64,6 +66,7 @@ public class HttpProxyServlet extends AsyncProxyServlet
     /** Set when the path could not be normalised (a ".." above the root, only with ambiguous URIs allowed): 400. */
     private static final String BAD_PATH_ATTRIBUTE = HttpProxyServlet.class.getName() + ".badPath";
     private static final String BODY_ATTRIBUTE = HttpProxyServlet.class.getName() + ".body";
+    private static final String WRITER_ATTRIBUTE = HttpProxyServlet.class.getName() + ".writer";
 
     private HttpClientConfig clientConfig;
     private Router router;
@@ -121,6 +124,9 @@ public class HttpProxyServlet extends AsyncProxyServlet
         // The client has one connect timeout: the longest any route allows.
         long connectTimeout = router.routes().stream().mapToLong(r -> r.connectTimeout().toMillis()).max().orElse(15000);
         client.setConnectTimeout(connectTimeout);
+        // The response listeners never block (content goes out through servlet async I/O, completion and retries are
+        // asynchronous), so the backend's response is handled on the selector thread that read it, without a hand-off.
+        client.getTransport().setInvocationType(Invocable.InvocationType.NON_BLOCKING);
         return client;
     }
 
@@ -246,7 +252,46 @@ public class HttpProxyServlet extends AsyncProxyServlet
         long readTimeout = attempts(request).route.readTimeout().toMillis();
         if (readTimeout > 0)
             proxyRequest.idleTimeout(readTimeout, TimeUnit.MILLISECONDS);
+        FlushingWriter writer = (FlushingWriter)request.getAttribute(WRITER_ATTRIBUTE);
+        if (writer == null)
+        {
+            // Set before the backend is asked, from the container's thread: the container's first call to it then comes
+            // when this dispatch returns, on this thread, and the backend's content is written from the thread that read
+            // it. Set when the first content arrives (Jetty's way), that first call is a dispatch to another thread.
+            writer = new FlushingWriter(request);
+            request.setAttribute(WRITER_ATTRIBUTE, writer);
+            writer.exchange(proxyRequest);
+            try
+            {
+                response.getOutputStream().setWriteListener(writer);
+            }
+            catch (IOException x)
+            {
+                proxyRequest.abort(x);
+            }
+        }
+        else
+        {
+            writer.exchange(proxyRequest);
+        }
         super.sendProxyRequest(request, response, proxyRequest);
+    }
+
+    @Override
+    protected void onResponseContent(HttpServletRequest request, HttpServletResponse response, Response proxyResponse, byte[] buffer,
+                                     int offset, int length, Callback callback)
+    {
+        try
+        {
+            FlushingWriter writer = (FlushingWriter)request.getAttribute(WRITER_ATTRIBUTE);
+            writer.data(buffer, offset, length, callback);
+            writer.onWritePossible();
+        }
+        catch (Throwable x)
+        {
+            callback.failed(x);
+            proxyResponse.abort(x);
+        }
     }
 
     @Override
@@ -304,11 +349,6 @@ public class HttpProxyServlet extends AsyncProxyServlet
         }
     }
 
-    @Override
-    protected StreamWriter newWriteListener(HttpServletRequest request, Response proxyResponse)
-    {
-        return new FlushingWriter(request, proxyResponse);
-    }
 
     @Override
     protected void onProxyResponseFailure(HttpServletRequest request, HttpServletResponse response, Response serverResponse, Throwable failure)
@@ -448,7 +488,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
     @Override
     protected void sendProxyResponseError(HttpServletRequest request, HttpServletResponse response, int status)
     {
-        if (response.isCommitted() || request.getAttribute(AsyncProxyServlet.class.getName() + ".writeListener") != null)
+        FlushingWriter writer = (FlushingWriter)request.getAttribute(WRITER_ATTRIBUTE);
+        if (response.isCommitted() || writer != null && writer.wroteContent())
         {
             super.sendProxyResponseError(request, response, status);
             return;
@@ -540,7 +581,13 @@ public class HttpProxyServlet extends AsyncProxyServlet
      * the benchmark measured 2.8 ms of CPU for a 723-byte page.) A flush after the last write of a
      * response with a Content-Length is a no-op.
      */
-    private class FlushingWriter extends StreamWriter
+    /**
+     * Writes the backend's content to the client through servlet async I/O, one piece at a time, each flushed (an
+     * event stream is passed on as it comes), the next piece asked for when this one is out. Called both by the thread
+     * that read a piece from the backend and by the container when a write that could not complete at once has; the
+     * lock and the {@code isReady()} check keep the two apart.
+     */
+    private static final class FlushingWriter implements WriteListener
     {
         private final HttpServletRequest request;
         private State state = State.IDLE;
@@ -548,15 +595,26 @@ public class HttpProxyServlet extends AsyncProxyServlet
         private int offset;
         private int length;
         private Callback callback;
+        private boolean wrote;
+        private volatile Request exchange;
 
-        private FlushingWriter(HttpServletRequest request, Response proxyResponse)
+        private FlushingWriter(HttpServletRequest request)
         {
-            super(request, proxyResponse);
             this.request = request;
         }
 
-        @Override
-        protected void data(byte[] bytes, int offset, int length, Callback callback)
+        /** The backend request whose response this writes, aborted if the client's side fails; a retry replaces it. */
+        void exchange(Request exchange)
+        {
+            this.exchange = exchange;
+        }
+
+        synchronized boolean wroteContent()
+        {
+            return wrote;
+        }
+
+        synchronized void data(byte[] bytes, int offset, int length, Callback callback)
         {
             if (state != State.IDLE)
                 throw new WritePendingException();
@@ -570,35 +628,44 @@ public class HttpProxyServlet extends AsyncProxyServlet
         @Override
         public void onWritePossible() throws IOException
         {
-            ServletOutputStream output = request.getAsyncContext().getResponse().getOutputStream();
-            // Each step runs when the previous one has completed, here or on a later call.
-            if (state == State.READY)
+            Callback done;
+            synchronized (this)
             {
-                state = State.WRITING;
-                output.write(buffer, offset, length);
-                if (!output.isReady())
+                ServletOutputStream output = request.getAsyncContext().getResponse().getOutputStream();
+                // Not ready: a write is pending, and the container calls again when it completes.
+                if (state == State.IDLE || !output.isReady())
                     return;
+                // Each step runs when the previous one has completed, here or on a later call.
+                if (state == State.READY)
+                {
+                    state = State.WRITING;
+                    wrote = true;
+                    output.write(buffer, offset, length);
+                    if (!output.isReady())
+                        return;
+                }
+                if (state == State.WRITING)
+                {
+                    state = State.FLUSHING;
+                    output.flush();
+                    if (!output.isReady())
+                        return;
+                }
+                done = callback;
+                buffer = null;
+                callback = null;
+                state = State.IDLE;
             }
-            if (state == State.WRITING)
-            {
-                state = State.FLUSHING;
-                output.flush();
-                if (!output.isReady())
-                    return;
-            }
-            if (state == State.FLUSHING)
-                complete();
+            // Outside the lock: the callback may bring the next piece, reentrantly.
+            done.succeeded();
         }
 
         @Override
-        protected void complete()
+        public void onError(Throwable failure)
         {
-            Callback done = callback;
-            buffer = null;
-            callback = null;
-            state = State.IDLE;
-            // Last: the callback may bring the next piece, reentrantly.
-            done.succeeded();
+            Request current = exchange;
+            if (current != null)
+                current.abort(failure);
         }
     }
 

@@ -72,7 +72,12 @@ public class WebSocketProxy extends ContainerLifeCycle
         this.pools = pools;
         this.forwarding = forwarding;
         this.maxFrameSize = maxFrameSize;
-        HttpClient httpClient = new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(new RelayClientConnector()));
+        org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP transport =
+            new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(new RelayClientConnector());
+        // The backend's 101 (or refusal) is handled where it was read, on the selector thread: what follows (the
+        // backend session's set-up, the failover to another backend, the client's dispatch) never blocks.
+        transport.setInvocationType(org.eclipse.jetty.util.thread.Invocable.InvocationType.NON_BLOCKING);
+        HttpClient httpClient = new HttpClient(transport);
         httpClient.setName("wsproxy-backend-websocket");
         httpClient.setExecutor(executor);
         httpClient.setByteBufferPool(bufferPool);

@@ -25,13 +25,15 @@ import org.wsproxy.demo.JettyBases;
  * <li>{@code --nginx auto|false}; {@code --proxy-java DIR} a JDK for wsproxy (default this one);
  * {@code --proxy-warmup 10s} of each workload through wsproxy before the first is measured, for its JIT</li>
  * <li>{@code --out FILE}: where the table is also written (default target/bench-results.md)</li>
+ * <li>{@code cold} in {@code --workloads}: first, on servers started for each, the first {@code --cold-upgrades 2000} upgrades
+ * and the first {@code --cold-messages 10000} messages after start, without warm-up</li>
  * </ul>
  * System properties, set by the pom: {@code jetty.home}, {@code jetty.base}, {@code wsproxy.war}.
  */
 public final class Benchmark
 {
     private static final Set<String> FLAGS = Set.of("workloads", "warmup", "duration", "connections", "window", "size",
-        "binary", "large-connections", "large-size", "idle", "idle-in-flight", "http-connections", "nginx", "proxy-java", "proxy-warmup", "out");
+        "binary", "large-connections", "large-size", "idle", "idle-in-flight", "http-connections", "nginx", "proxy-java", "proxy-warmup", "out", "cold-upgrades", "cold-messages");
     /** The load driver's heap: enough for tens of thousands of connections' buffers. */
     private static final List<String> DRIVER_JVM = List.of("-Xms512m", "-Xmx2g");
 
@@ -72,8 +74,38 @@ public final class Benchmark
         out.println("wsproxy benchmark on " + machine);
         if (nginx == null)
             out.println("nginx: not installed (or --nginx false): its rows are left out (apt-get install nginx to add them)");
-        Path workDir = Files.createTempDirectory("wsproxy-bench");
         List<ResultTable.Row> rows = new ArrayList<>();
+        if (Workload.coldWanted(flags))
+        {
+            for (Workload cold : Workload.cold(flags))
+                runOnFreshServers(cold, jettyHome, jettyBase, war, javaHome, nginx, rows, out);
+        }
+        if (!workloads.isEmpty())
+            runOnServers(workloads, proxyWarmup, jettyHome, jettyBase, war, javaHome, nginx, rows, out);
+
+        String table = ResultTable.format(rows);
+        out.println();
+        out.println(machine);
+        out.println();
+        out.println(table);
+        out.println(Machine.LEGEND);
+        Files.createDirectories(outFile.toAbsolutePath().getParent());
+        Files.writeString(outFile, machine + "\n\n" + table + "\n" + Machine.LEGEND + "\n");
+        out.println("(also written to " + outFile.toAbsolutePath() + ")");
+        return rows;
+    }
+
+    /** A start-up row: {@code workload} on servers started for it, nothing run through them before. */
+    private static void runOnFreshServers(Workload workload, Path jettyHome, Path jettyBase, Path war, Path javaHome, Path nginx,
+                                          List<ResultTable.Row> rows, PrintStream out) throws Exception
+    {
+        runOnServers(List.of(workload), Duration.ZERO, jettyHome, jettyBase, war, javaHome, nginx, rows, out);
+    }
+
+    private static void runOnServers(List<Workload> workloads, Duration proxyWarmup, Path jettyHome, Path jettyBase, Path war,
+                                     Path javaHome, Path nginx, List<ResultTable.Row> rows, PrintStream out) throws Exception
+    {
+        Path workDir = Files.createTempDirectory("wsproxy-bench");
         try (Servers servers = Servers.start(jettyHome, jettyBase, war, javaHome, nginx, workDir, out))
         {
             // Ctrl-C (or Maven going away) must not leave Jetty, nginx or the backend running.
@@ -92,17 +124,6 @@ public final class Benchmark
         {
             JettyBases.delete(workDir);
         }
-
-        String table = ResultTable.format(rows);
-        out.println();
-        out.println(machine);
-        out.println();
-        out.println(table);
-        out.println(Machine.LEGEND);
-        Files.createDirectories(outFile.toAbsolutePath().getParent());
-        Files.writeString(outFile, machine + "\n\n" + table + "\n" + Machine.LEGEND + "\n");
-        out.println("(also written to " + outFile.toAbsolutePath() + ")");
-        return rows;
     }
 
     /** Each workload against each target, in turn, after wsproxy's warm-up. */

@@ -25,11 +25,12 @@ final class EchoLoad extends SteadyLoad
 
     /**
      * @param perMiB count MiB echoed rather than messages
+     * @param messages measuring ends after this many messages echoed (or {@code duration}); 0: no limit
      */
     EchoLoad(URI uri, int connections, int window, EchoPayload payload, boolean perMiB,
-             Duration warmup, Duration duration, ProcessProbe probe)
+             Duration warmup, Duration duration, long messages, ProcessProbe probe)
     {
-        super(warmup, duration, probe, perMiB ? "MiB" : "msg", perMiB ? 1024 * 1024 : payload.size());
+        super(warmup, duration, messages * payload.size(), probe, perMiB ? "MiB" : "msg", perMiB ? 1024 * 1024 : payload.size());
         this.uri = uri;
         this.connections = connections;
         this.window = window;

@@ -15,7 +15,8 @@ import org.eclipse.jetty.websocket.client.WebSocketClient;
  * {@code RESULT ...} line ({@link Result}) at the end. Started by {@link Benchmark}, which passes:
  * <ul>
  * <li>{@code --workload echo|idle|http} and {@code --url} (ws:// for the first two, http:// for the last)</li>
- * <li>echo: {@code --connections --window --size --binary --per-mib --warmup --duration}</li>
+ * <li>echo: {@code --connections --window --size --binary --per-mib --warmup --duration}, {@code --messages N} to stop
+ * measuring after N messages</li>
  * <li>idle: {@code --connections --in-flight}, and {@code --hold 60s} to keep them open after; http: {@code --connections --warmup --duration}</li>
  * <li>{@code --pids} the proxy's processes, whose CPU time and RSS are read, and {@code --jcmd} to GC it
  * (absent for direct runs)</li>
@@ -24,7 +25,7 @@ import org.eclipse.jetty.websocket.client.WebSocketClient;
 public final class LoadDriver
 {
     static final String PROGRESS = "PROGRESS ";
-    private static final Set<String> FLAGS = Set.of("workload", "url", "connections", "window", "size", "binary",
+    private static final Set<String> FLAGS = Set.of("workload", "url", "connections", "window", "size", "binary", "messages",
         "per-mib", "warmup", "duration", "in-flight", "hold", "pids", "jcmd");
 
     private LoadDriver()
@@ -52,7 +53,7 @@ public final class LoadDriver
         {
             case "echo" -> new EchoLoad(uri, connections, flags.integer("window", 1),
                 new EchoPayload(flags.bytes("size", 64), flags.bool("binary", false)), flags.bool("per-mib", false),
-                warmup, duration, probe).run();
+                warmup, duration, flags.integer("messages", 0), probe).run();
             case "idle" -> new IdleLoad(uri, connections, flags.integer("in-flight", 64), probe,
                 flags.duration("hold", Duration.ZERO)).run();
             case "http" -> new HttpLoad(uri, connections, warmup, duration, probe).run();

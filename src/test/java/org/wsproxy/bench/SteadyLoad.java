@@ -21,6 +21,7 @@ abstract class SteadyLoad implements Tally
     private final List<Latencies> latencies = new ArrayList<>();
     private final Duration warmup;
     private final Duration duration;
+    private final long workLimit;
     private final ProcessProbe probe;
     private final String unit;
     private final double workPerUnit;
@@ -33,8 +34,18 @@ abstract class SteadyLoad implements Tally
      */
     SteadyLoad(Duration warmup, Duration duration, ProcessProbe probe, String unit, double workPerUnit)
     {
+        this(warmup, duration, 0, probe, unit, workPerUnit);
+    }
+
+    /**
+     * @param workLimit measuring ends when this much work is done, or after {@code duration}, whichever comes first;
+     * 0: no limit
+     */
+    SteadyLoad(Duration warmup, Duration duration, long workLimit, ProcessProbe probe, String unit, double workPerUnit)
+    {
         this.warmup = warmup;
         this.duration = duration;
+        this.workLimit = workLimit;
         this.probe = probe;
         this.unit = unit;
         this.workPerUnit = workPerUnit;
@@ -88,12 +99,12 @@ abstract class SteadyLoad implements Tally
         {
             open();
             start();
-            pace("warm-up", warmup);
+            pace("warm-up", warmup, -1);
             long cpuBefore = probe == null ? 0 : probe.cpuNanos();
             long workBefore = work.sum();
             long begin = System.nanoTime();
             measuring = true;
-            pace("measuring", duration);
+            pace("measuring", duration, workBefore);
             measuring = false;
             long end = System.nanoTime();
             long measured = work.sum() - workBefore;
@@ -114,9 +125,13 @@ abstract class SteadyLoad implements Tally
         }
     }
 
-    /** Lets the load run for {@code time}, printing its pace every second. */
-    private void pace(String what, Duration time) throws InterruptedException
+    /**
+     * Lets the load run for {@code time}, printing its pace every second; when measuring ({@code workBefore} &ge; 0)
+     * with a work limit, until that much is done.
+     */
+    private void pace(String what, Duration time, long workBefore) throws InterruptedException
     {
+        boolean limited = workBefore >= 0 && workLimit > 0;
         long start = System.nanoTime();
         long end = start + time.toNanos();
         long lastWork = work.sum();
@@ -124,10 +139,12 @@ abstract class SteadyLoad implements Tally
         while (true)
         {
             long now = System.nanoTime();
-            if (now >= end)
+            if (now >= end || limited && work.sum() - workBefore >= workLimit)
                 return;
-            Thread.sleep(Math.min(TimeUnit.NANOSECONDS.toMillis(end - now) + 1, 1000));
+            Thread.sleep(Math.min(TimeUnit.NANOSECONDS.toMillis(end - now) + 1, limited ? 1 : 1000));
             now = System.nanoTime();
+            if (limited && now - lastTime < TimeUnit.SECONDS.toNanos(1))
+                continue;
             long sum = work.sum();
             LoadDriver.progress(String.format("%s %4.1fs  %,.0f %s/s  errors %d", what, (now - start) / 1e9,
                 (sum - lastWork) / workPerUnit / ((now - lastTime) / 1e9), unit, errors.count()));

@@ -17,6 +17,10 @@ import java.util.List;
 record Workload(String key, String title, String unit, boolean http, List<String> args, Duration timeout)
 {
     static final List<String> KEYS = List.of("a", "b", "c", "d", "e");
+    /** Not a workload of its own: each target restarted, then its first upgrades and its first messages ({@link #cold}). */
+    static final String COLD = "cold";
+    /** What {@code --workloads} is when not given: everything. */
+    static final String ALL = String.join(",", KEYS) + "," + COLD;
 
     /** The workloads named in {@code --workloads} (default all), sized by the benchmark's flags. */
     static List<Workload> from(Flags flags)
@@ -50,7 +54,7 @@ record Workload(String key, String title, String unit, boolean http, List<String
                 "handshake", false, args("--workload=idle --connections=" + idle + " --in-flight=" + idleInFlight), Duration.ofMinutes(5)),
             new Workload("e", String.format("(e) HTTP GET %d B page, %d conn", BenchBackend.PAGE.length(), httpConnections),
                 "req", true, args("--workload=http --connections=" + httpConnections + " " + timing), steady));
-        List<String> chosen = List.of(flags.string("workloads", String.join(",", KEYS)).split(","));
+        List<String> chosen = List.of(flags.string("workloads", ALL).split(","));
         List<Workload> workloads = new ArrayList<>();
         for (Workload workload : all)
         {
@@ -59,10 +63,39 @@ record Workload(String key, String title, String unit, boolean http, List<String
         }
         for (String key : chosen)
         {
-            if (!KEYS.contains(key))
-                throw new IllegalArgumentException("--workloads takes a comma-separated subset of " + KEYS + ", not '" + key + "'");
+            if (!KEYS.contains(key) && !key.equals(COLD))
+                throw new IllegalArgumentException("--workloads takes a comma-separated subset of " + KEYS + " and " + COLD +
+                    ", not '" + key + "'");
         }
         return workloads;
+    }
+
+    /** Whether {@code --workloads} names {@link #COLD}. */
+    static boolean coldWanted(Flags flags)
+    {
+        return List.of(flags.string("workloads", ALL).split(",")).contains(COLD);
+    }
+
+    /**
+     * The start-up rows: what a proxy restarted in a rolling deploy costs before its JIT has compiled anything. Each
+     * runs on servers started for it alone, with no warm-up: the first {@code --cold-upgrades} (2,000) WebSocket
+     * handshakes, 100 at a time, then, on servers started again, the first {@code --cold-messages} (10,000) messages of
+     * workload (a)'s shape (its 100 connections are opened first, unmeasured).
+     */
+    static List<Workload> cold(Flags flags)
+    {
+        int upgrades = flags.integer("cold-upgrades", 2000);
+        int messages = flags.integer("cold-messages", 10000);
+        int idleInFlight = flags.integer("idle-in-flight", 100);
+        int connections = flags.integer("connections", 100);
+        int window = flags.integer("window", 16);
+        int size = flags.bytes("size", 64);
+        return List.of(
+            new Workload("d-cold", String.format("(d) cold: the first %,d upgrades after start, %d at a time", upgrades, idleInFlight),
+                "handshake", false, args("--workload=idle --connections=" + upgrades + " --in-flight=" + idleInFlight), Duration.ofMinutes(5)),
+            new Workload("a-cold", String.format("(a) cold: the first %,d messages after start, %d B text, %d conn x %d in flight", messages,
+                size, connections, window), "msg", false, args("--workload=echo --connections=" + connections + " --window=" + window +
+                " --size=" + size + " --warmup=0ms --duration=120s --messages=" + messages), Duration.ofMinutes(3)));
     }
 
     private static List<String> args(String line)
