@@ -19,10 +19,12 @@ import java.util.List;
  * @param poolsFileInterval how often the pools file is looked at
  * @param admin the admin endpoint (off by default)
  * @param requestBody how HTTP request bodies are taken in (buffered, timed, limited per client)
+ * @param drain how the proxy stops taking load before it stops, and its readiness path
+ * @param backendTls how the certificates of https:// and wss:// backends are checked
  */
 public record ProxyConfig(List<RouteConfig> routes, List<PoolConfig> pools, boolean preserveHost, List<String> trustedProxies, long maxFrameSize,
                           String stickySecret, String poolsFile, java.time.Duration poolsFileInterval, AdminConfig admin,
-                          RequestBodyConfig requestBody)
+                          RequestBodyConfig requestBody, DrainConfig drain, BackendTlsConfig backendTls)
 {
     public ProxyConfig
     {

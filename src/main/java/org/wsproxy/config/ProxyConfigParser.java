@@ -39,6 +39,13 @@ public final class ProxyConfigParser
     public static final String REQUEST_BUFFER_SIZE = "wsproxy.requestBufferSize";
     public static final String CLIENT_BODY_TIMEOUT = "wsproxy.clientBodyTimeout";
     public static final String MAX_UPLOADS_PER_CLIENT = "wsproxy.maxUploadsPerClient";
+    public static final String DRAIN_TIMEOUT = "wsproxy.drainTimeout";
+    public static final String DRAIN_SPREAD = "wsproxy.drainSpread";
+    public static final String READINESS_PATH = "wsproxy.readinessPath";
+    public static final String BACKEND_TRUST_STORE = "wsproxy.backendTrustStore";
+    public static final String BACKEND_TRUST_STORE_PASSWORD = "wsproxy.backendTrustStorePassword";
+    public static final String BACKEND_TRUST_STORE_TYPE = "wsproxy.backendTrustStoreType";
+    public static final String BACKEND_TRUST_ALL = "wsproxy.backendTrustAll";
     /** The name of the pool made of route {@code name}'s own {@code backends}; ':' keeps it apart from named pools. */
     public static final String ROUTE_POOL_PREFIX = "route:";
 
@@ -94,6 +101,15 @@ public final class ProxyConfigParser
         defaults.put(REQUEST_BUFFER_SIZE, "1MiB");
         defaults.put(CLIENT_BODY_TIMEOUT, "60s");
         defaults.put(MAX_UPLOADS_PER_CLIENT, "32");
+        // Kubernetes gives a pod 30 s between SIGTERM and SIGKILL by default; most WebSocket clients that are told
+        // nothing reconnect within seconds, so 10 s of spread keeps a restart from becoming a reconnect storm.
+        defaults.put(DRAIN_TIMEOUT, "30s");
+        defaults.put(DRAIN_SPREAD, "10s");
+        defaults.put(READINESS_PATH, "");
+        defaults.put(BACKEND_TRUST_STORE, "");
+        defaults.put(BACKEND_TRUST_STORE_PASSWORD, "");
+        defaults.put(BACKEND_TRUST_STORE_TYPE, "PKCS12");
+        defaults.put(BACKEND_TRUST_ALL, "false");
         DEFAULTS = Map.copyOf(defaults);
     }
 
@@ -182,8 +198,45 @@ public final class ProxyConfigParser
             throw new ConfigException(POOLS_FILE_INTERVAL, params.string(POOLS_FILE_INTERVAL, ""), "a duration of at least 10ms");
         AdminConfig admin = parseAdmin(params, paths);
         RequestBodyConfig requestBody = parseRequestBody(params);
+        DrainConfig drain = parseDrain(params, paths, admin.path());
+        BackendTlsConfig backendTls = parseBackendTls(params);
         params.rejectUnknown();
-        return new ProxyConfig(routes, pools, preserveHost, trustedProxies, maxFrameSize, secret, poolsFile, poolsFileInterval, admin, requestBody);
+        return new ProxyConfig(routes, pools, preserveHost, trustedProxies, maxFrameSize, secret, poolsFile, poolsFileInterval, admin, requestBody,
+            drain, backendTls);
+    }
+
+    private static DrainConfig parseDrain(Params params, Set<String> routePaths, String adminPath)
+    {
+        Duration timeout = params.duration(DRAIN_TIMEOUT, Units.duration(DEFAULTS.get(DRAIN_TIMEOUT)));
+        Duration spread = params.duration(DRAIN_SPREAD, Units.duration(DEFAULTS.get(DRAIN_SPREAD)));
+        String path = params.string(READINESS_PATH, DEFAULTS.get(READINESS_PATH));
+        if (!path.isEmpty() && (!path.startsWith("/") || path.endsWith("/") || path.contains("*") || path.contains("?") ||
+            routePaths.contains(path) || path.equals(adminPath)))
+            throw new ConfigException(READINESS_PATH, path, "an exact path starting with '/', not ending with '/', that is no route's path " +
+                "nor the admin path, e.g. /_wsproxy/ready");
+        return new DrainConfig(timeout, spread, path);
+    }
+
+    private static BackendTlsConfig parseBackendTls(Params params)
+    {
+        String trustStore = params.string(BACKEND_TRUST_STORE, DEFAULTS.get(BACKEND_TRUST_STORE));
+        String password = params.string(BACKEND_TRUST_STORE_PASSWORD, DEFAULTS.get(BACKEND_TRUST_STORE_PASSWORD));
+        String type = params.string(BACKEND_TRUST_STORE_TYPE, DEFAULTS.get(BACKEND_TRUST_STORE_TYPE));
+        boolean trustAll = params.bool(BACKEND_TRUST_ALL, Boolean.parseBoolean(DEFAULTS.get(BACKEND_TRUST_ALL)));
+        if (trustAll && !trustStore.isEmpty())
+            throw new ConfigException(BACKEND_TRUST_ALL, "true", "false when " + BACKEND_TRUST_STORE + " is set (a trust store is pointless if all is trusted)");
+        if (!trustStore.isEmpty())
+        {
+            try
+            {
+                java.security.KeyStore.getInstance(type);
+            }
+            catch (java.security.KeyStoreException x)
+            {
+                throw new ConfigException(BACKEND_TRUST_STORE_TYPE, type, "a key store type this JVM knows, e.g. PKCS12 or JKS");
+            }
+        }
+        return new BackendTlsConfig(trustStore, password, type, trustAll);
     }
 
     private static RequestBodyConfig parseRequestBody(Params params)
