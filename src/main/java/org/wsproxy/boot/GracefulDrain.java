@@ -83,7 +83,7 @@ public class GracefulDrain extends ContainerLifeCycle implements Graceful
         startNanos = System.nanoTime();
         int live = webSocketProxy.relayCount();
         LOG.info("wsproxy: draining ({}): new upgrades and requests get 503; {} live WebSocket session(s) have {} to end, then get 1001 over {}",
-            why, live, config.timeout(), config.spread());
+            why, live, millis(config.timeout()), millis(config.spread()));
         scheduleClose(this::closeRemaining, config.timeout());
         check();
         return drained;
@@ -122,7 +122,7 @@ public class GracefulDrain extends ContainerLifeCycle implements Graceful
         long tick = left.size() <= 1 ? spread : Math.max(MIN_TICK.toMillis(), spread / left.size());
         int perTick = spread == 0 ? left.size() : (int)Math.max(1, Math.ceil(left.size() * (double)tick / spread));
         LOG.info("wsproxy: drain timeout ({}) over: closing {} WebSocket session(s) still open with 1001 '{}' over {}",
-            config.timeout(), left.size(), REASON, config.spread());
+            millis(config.timeout()), left.size(), REASON, millis(config.spread()));
         closeBatch(left.iterator(), perTick, Duration.ofMillis(tick));
     }
 
@@ -174,6 +174,11 @@ public class GracefulDrain extends ContainerLifeCycle implements Graceful
     {
         cancel();
         super.doStop();
+    }
+
+    private static String millis(Duration duration)
+    {
+        return duration.toMillis() + "ms";
     }
 
     @Override
