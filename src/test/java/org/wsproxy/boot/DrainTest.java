@@ -155,7 +155,8 @@ public class DrainTest
         Recorder recorder = new Recorder();
         Session session = connect(recorder);
         // Opened before the stop: a stopping connector accepts no new connection, but kept-alive ones send on.
-        try (RawHttp.Connection http = RawHttp.open(proxy.port()); RawHttp.Connection upgrade = RawHttp.open(proxy.port()))
+        try (RawHttp.Connection http = RawHttp.open(proxy.port()); RawHttp.Connection upgrade = RawHttp.open(proxy.port());
+             RawHttp.Connection readiness = RawHttp.open(proxy.port()))
         {
             assertEquals(200, http.exchange("GET /http/first HTTP/1.1", "Host: 127.0.0.1").status());
             CompletableFuture<RawHttp.Response> inFlight = CompletableFuture.supplyAsync(() ->
@@ -180,6 +181,7 @@ public class DrainTest
 
             assertEquals(503, http.exchange("GET /http/second HTTP/1.1", "Host: 127.0.0.1").status());
             assertEquals(503, upgrade.exchange(UPGRADE).status());
+            assertEquals(503, readiness.exchange("GET /_wsproxy/ready HTTP/1.1", "Host: 127.0.0.1").status());
             RawHttp.Response slow = inFlight.get(20, TimeUnit.SECONDS);
             assertEquals(200, slow.status());
             assertTrue(slow.body().startsWith("backend=b1"), slow.body());
@@ -219,5 +221,26 @@ public class DrainTest
         assertEquals(GOING_AWAY, recorder.closed.get(30, TimeUnit.SECONDS));
         assertEquals(GOING_AWAY, backend.closes.poll(10, TimeUnit.SECONDS));
         assertFalse(session.isOpen());
+    }
+    @Test
+    public void undeployDrainsToo() throws Exception
+    {
+        startProxy("1s", "0s");
+        Recorder recorder = new Recorder();
+        connect(recorder);
+        CompletableFuture<Void> undeploy = CompletableFuture.runAsync(() ->
+        {
+            try
+            {
+                proxy.context().stop();
+            }
+            catch (Exception x)
+            {
+                throw new RuntimeException(x);
+            }
+        });
+        assertEquals(GOING_AWAY, recorder.closed.get(30, TimeUnit.SECONDS));
+        assertEquals(GOING_AWAY, backend.closes.poll(10, TimeUnit.SECONDS));
+        undeploy.get(30, TimeUnit.SECONDS);
     }
 }
