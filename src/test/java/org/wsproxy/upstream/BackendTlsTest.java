@@ -174,4 +174,34 @@ public class BackendTlsTest
             messages += t.getMessage() + "\n";
         assertTrue(messages.contains("bad parameter wsproxy.backendTrustStore = ") && messages.contains("opens with wsproxy.backendTrustStorePassword"), messages);
     }
+    @Test
+    public void healthProbesCheckTheCertificateToo() throws Exception
+    {
+        TestBackend trusted = new TestBackend("tls").tls(rightKeys, PASSWORD).start();
+        TestBackend untrusted = new TestBackend("tls-untrusted").tls(otherKeys, PASSWORD).start();
+        try
+        {
+            proxy = new ProxyServer().pool("p", trusted.url() + " " + untrusted.url()).poolRoute("main", "/", "p")
+                .param("wsproxy.pool.p.healthCheck", "http")
+                .param("wsproxy.pool.p.healthCheckPath", "/health")
+                .param("wsproxy.pool.p.healthCheckInterval", "100ms")
+                .param("wsproxy.pool.p.healthCheckFall", "2")
+                .param("wsproxy.backendTrustStore", rightTrust.toString())
+                .param("wsproxy.backendTrustStorePassword", PASSWORD)
+                .start();
+            Pool pool = proxy.pools().get("p");
+            Endpoint good = pool.endpoints().stream().filter(e -> e.uri().getPort() == trusted.port()).findFirst().orElseThrow();
+            Endpoint bad = pool.endpoints().stream().filter(e -> e.uri().getPort() == untrusted.port()).findFirst().orElseThrow();
+            // The untrusted one fails its TLS handshake (no probe reaches its handler) and is marked down.
+            TestBackend.awaitTrue(() -> !bad.isUp(), 10_000);
+            TestBackend.awaitTrue(() -> trusted.healthProbes.get() >= 3, 10_000);
+            assertTrue(good.isUp());
+            assertEquals(0, untrusted.healthProbes.get());
+        }
+        finally
+        {
+            trusted.stop();
+            untrusted.stop();
+        }
+    }
 }
