@@ -41,6 +41,9 @@ import org.wsproxy.websocket.WebSocketProxy;
  * <li>{@code POST} (or {@code PUT}) with a body in the pools file's syntax: the pools it lists take those
  * backends, validated whole first, like a change of the pools file (sessions are never closed); 400 naming
  * the bad key and value otherwise, with nothing changed.</li>
+ * <li>{@code POST ?action=drain} (no body): drains this instance, as a graceful stop would (new upgrades and
+ * requests 503, readiness 503, live sessions closed with 1001 after {@code drainTimeout}, over
+ * {@code drainSpread}); 202 at once, with the live session count. One-way until the webapp restarts.</li>
  * </ul>
  */
 class AdminServlet extends HttpServlet
@@ -55,17 +58,19 @@ class AdminServlet extends HttpServlet
     private final Pools pools;
     private final WebSocketProxy webSocketProxy;
     private final EdgeGuards guards;
+    private final GracefulDrain drain;
     private final byte[] token;
     private final InetAddressSet allowed = new InetAddressSet();
     private final RateLimitedLog outsiders = new RateLimitedLog(LOG, REFUSAL_LOG_INTERVAL);
     private final RateLimitedLog wrongTokens = new RateLimitedLog(LOG, REFUSAL_LOG_INTERVAL);
 
-    AdminServlet(ProxyConfig config, Pools pools, WebSocketProxy webSocketProxy, EdgeGuards guards)
+    AdminServlet(ProxyConfig config, Pools pools, WebSocketProxy webSocketProxy, EdgeGuards guards, GracefulDrain drain)
     {
         this.guards = guards;
         this.config = config;
         this.pools = pools;
         this.webSocketProxy = webSocketProxy;
+        this.drain = drain;
         AdminConfig admin = config.admin();
         this.token = ("Bearer " + admin.token()).getBytes(StandardCharsets.UTF_8);
         admin.allow().forEach(allowed::add);
@@ -142,6 +147,20 @@ class AdminServlet extends HttpServlet
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException
     {
+        // From the query string only: getParameter would read a form-encoded body (curl -d's default type) as parameters.
+        String query = request.getQueryString();
+        if (query != null)
+        {
+            if (!"action=drain".equals(query))
+            {
+                refuse(response, HttpServletResponse.SC_BAD_REQUEST);
+                return;
+            }
+            LOG.info("wsproxy admin: drain asked by {}", request.getRemoteAddr());
+            drain.drain("the admin endpoint (" + request.getRemoteAddr() + ")");
+            state(response, HttpServletResponse.SC_ACCEPTED, "draining\n");
+            return;
+        }
         byte[] body = request.getInputStream().readNBytes(MAX_BODY + 1);
         if (body.length > MAX_BODY)
         {
@@ -180,6 +199,9 @@ class AdminServlet extends HttpServlet
     private void state(HttpServletResponse response, int status, String head) throws IOException
     {
         StringBuilder text = new StringBuilder(head);
+        java.time.Duration drained = drain.elapsed();
+        text.append("drain ").append(drained == null ? "no (ready)" : "since " + drained.toMillis() + "ms (" + drain.config().timeout() +
+            " for sessions to end, then 1001 over " + drain.config().spread() + ")").append('\n');
         text.append("websocket relays live=").append(webSocketProxy.relays().size())
             .append(" opened=").append(webSocketProxy.relaysOpened())
             .append(" handshakesFailed=").append(webSocketProxy.handshakesFailed()).append('\n');

@@ -7,7 +7,10 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.wsproxy.config.BackendTlsConfig;
 import org.wsproxy.config.HealthCheckConfig;
+import org.wsproxy.drain.Draining;
+import org.wsproxy.upstream.BackendTls;
 import org.wsproxy.config.PoolConfig;
 import org.wsproxy.upstream.HealthChecker;
 import org.wsproxy.upstream.HttpProbe;
@@ -34,6 +37,8 @@ public class ProxyRuntime extends ContainerLifeCycle
     private final ForwardingPolicy forwarding;
     private final WebSocketProxy webSocketProxy;
     private final EdgeGuards guards;
+    private final Draining draining = new Draining();
+    private final GracefulDrain drain;
 
     /**
      * @param executor the server's thread pool, which the WebSocket side's client shares, or null for its own
@@ -46,12 +51,16 @@ public class ProxyRuntime extends ContainerLifeCycle
         this.pools = new Pools(config.pools(), stickySecret(config));
         this.forwarding = new ForwardingPolicy(config);
         this.guards = new EdgeGuards(config, forwarding);
-        this.webSocketProxy = new WebSocketProxy(pools, forwarding, config.maxFrameSize(), executor, bufferPool);
+        this.webSocketProxy = new WebSocketProxy(pools, forwarding, config.maxFrameSize(), executor, bufferPool,
+            BackendTls.sslContextFactory(config.backendTls()));
         addBean(router);
         addBean(pools);
         addBean(webSocketProxy, true);
         Scheduler scheduler = new ScheduledExecutorScheduler("wsproxy-control", true);
         addBean(scheduler, true);
+        // After the scheduler, so it stops (cancelling its timers) before the scheduler does.
+        drain = new GracefulDrain(config.drain(), draining, webSocketProxy, scheduler);
+        addBean(drain, true);
         addHealthChecks(config, scheduler);
         if (!config.poolsFile().isEmpty())
             addBean(new PoolsFileWatcher(PoolsFileWatcher.resolve(config.poolsFile()), config, pools, scheduler), true);
@@ -81,6 +90,7 @@ public class ProxyRuntime extends ContainerLifeCycle
                     probeClient.setFollowRedirects(false);
                     probeClient.setUserAgentField(null);
                     probeClient.setName("wsproxy-health");
+                    probeClient.setSslContextFactory(BackendTls.sslContextFactory(config.backendTls()));
                     addBean(probeClient, true);
                 }
                 probe = new HttpProbe(probeClient, check);
@@ -121,6 +131,12 @@ public class ProxyRuntime extends ContainerLifeCycle
         return guards;
     }
 
+    /** The drain: Jetty's graceful stop, the admin endpoint's drain call and an undeploy start it. */
+    public GracefulDrain drain()
+    {
+        return drain;
+    }
+
     void publish(ServletContext context)
     {
         context.setAttribute(ProxyRuntime.class.getName(), this);
@@ -130,6 +146,8 @@ public class ProxyRuntime extends ContainerLifeCycle
         context.setAttribute(RequestBodyConfig.class.getName(), config.requestBody());
         context.setAttribute(WebSocketProxy.ATTRIBUTE, webSocketProxy);
         context.setAttribute(EdgeGuards.class.getName(), guards);
+        context.setAttribute(Draining.ATTRIBUTE, draining);
+        context.setAttribute(BackendTlsConfig.class.getName(), config.backendTls());
     }
 
     void unpublish(ServletContext context)
@@ -141,5 +159,7 @@ public class ProxyRuntime extends ContainerLifeCycle
         context.removeAttribute(RequestBodyConfig.class.getName());
         context.removeAttribute(WebSocketProxy.ATTRIBUTE);
         context.removeAttribute(EdgeGuards.class.getName());
+        context.removeAttribute(Draining.ATTRIBUTE);
+        context.removeAttribute(BackendTlsConfig.class.getName());
     }
 }

@@ -22,10 +22,13 @@ import java.util.List;
  * @param maxSessions live WebSocket sessions the whole proxy holds at most (then 503)
  * @param clientIpHeaders headers claiming the client's address that only a trusted proxy may send; dropped from
  * anyone else
+ * @param drain how the proxy stops taking load before it stops, and its readiness path
+ * @param backendTls how the certificates of https:// and wss:// backends are checked
  */
 public record ProxyConfig(List<RouteConfig> routes, List<PoolConfig> pools, boolean preserveHost, List<String> trustedProxies, long maxFrameSize,
                           String stickySecret, String poolsFile, java.time.Duration poolsFileInterval, AdminConfig admin,
-                          RequestBodyConfig requestBody, int maxSessions, List<String> clientIpHeaders)
+                          RequestBodyConfig requestBody, int maxSessions, List<String> clientIpHeaders, DrainConfig drain,
+                          BackendTlsConfig backendTls)
 {
     public ProxyConfig
     {

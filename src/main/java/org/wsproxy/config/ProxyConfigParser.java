@@ -48,6 +48,13 @@ public final class ProxyConfigParser
     public static final String HANDSHAKE_RATE = "wsproxy.handshakeRate";
     public static final String HANDSHAKE_BURST = "wsproxy.handshakeBurst";
     public static final String CLIENT_IP_HEADERS = "wsproxy.clientIpHeaders";
+    public static final String DRAIN_TIMEOUT = "wsproxy.drainTimeout";
+    public static final String DRAIN_SPREAD = "wsproxy.drainSpread";
+    public static final String READINESS_PATH = "wsproxy.readinessPath";
+    public static final String BACKEND_TRUST_STORE = "wsproxy.backendTrustStore";
+    public static final String BACKEND_TRUST_STORE_PASSWORD = "wsproxy.backendTrustStorePassword";
+    public static final String BACKEND_TRUST_STORE_TYPE = "wsproxy.backendTrustStoreType";
+    public static final String BACKEND_TRUST_ALL = "wsproxy.backendTrustAll";
     /** The name of the pool made of route {@code name}'s own {@code backends}; ':' keeps it apart from named pools. */
     public static final String ROUTE_POOL_PREFIX = "route:";
 
@@ -123,6 +130,15 @@ public final class ProxyConfigParser
         defaults.put(route("<name>", "handshakeBurst"), HANDSHAKE_BURST);
         // Headers that CDNs and balancers use to name the client; from anyone but a trusted proxy they are a lie.
         defaults.put(CLIENT_IP_HEADERS, "X-Client-IP, True-Client-IP, X-Cluster-Client-IP, CF-Connecting-IP, Fastly-Client-IP");
+        // Kubernetes gives a pod 30 s between SIGTERM and SIGKILL by default; most WebSocket clients that are told
+        // nothing reconnect within seconds, so 10 s of spread keeps a restart from becoming a reconnect storm.
+        defaults.put(DRAIN_TIMEOUT, "30s");
+        defaults.put(DRAIN_SPREAD, "10s");
+        defaults.put(READINESS_PATH, "");
+        defaults.put(BACKEND_TRUST_STORE, "");
+        defaults.put(BACKEND_TRUST_STORE_PASSWORD, "");
+        defaults.put(BACKEND_TRUST_STORE_TYPE, "PKCS12");
+        defaults.put(BACKEND_TRUST_ALL, "false");
         DEFAULTS = Map.copyOf(defaults);
     }
 
@@ -211,9 +227,11 @@ public final class ProxyConfigParser
             if (!header.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+"))
                 throw new ConfigException(CLIENT_IP_HEADERS, header, "header names separated by commas or spaces, e.g. X-Client-IP, True-Client-IP");
         }
+        DrainConfig drain = parseDrain(params, paths, admin.path());
+        BackendTlsConfig backendTls = parseBackendTls(params);
         params.rejectUnknown();
         return new ProxyConfig(routes, pools, preserveHost, trustedProxies, maxFrameSize, secret, poolsFile, poolsFileInterval, admin, requestBody,
-            maxSessions, clientIpHeaders);
+            maxSessions, clientIpHeaders, drain, backendTls);
     }
 
     /**
@@ -264,6 +282,40 @@ public final class ProxyConfigParser
             }
         }
         return patterns;
+    }
+
+    private static DrainConfig parseDrain(Params params, Set<String> routePaths, String adminPath)
+    {
+        Duration timeout = params.duration(DRAIN_TIMEOUT, Units.duration(DEFAULTS.get(DRAIN_TIMEOUT)));
+        Duration spread = params.duration(DRAIN_SPREAD, Units.duration(DEFAULTS.get(DRAIN_SPREAD)));
+        String path = params.string(READINESS_PATH, DEFAULTS.get(READINESS_PATH));
+        if (!path.isEmpty() && (!path.startsWith("/") || path.endsWith("/") || path.contains("*") || path.contains("?") ||
+            routePaths.contains(path) || path.equals(adminPath)))
+            throw new ConfigException(READINESS_PATH, path, "an exact path starting with '/', not ending with '/', that is no route's path " +
+                "nor the admin path, e.g. /_wsproxy/ready");
+        return new DrainConfig(timeout, spread, path);
+    }
+
+    private static BackendTlsConfig parseBackendTls(Params params)
+    {
+        String trustStore = params.string(BACKEND_TRUST_STORE, DEFAULTS.get(BACKEND_TRUST_STORE));
+        String password = params.string(BACKEND_TRUST_STORE_PASSWORD, DEFAULTS.get(BACKEND_TRUST_STORE_PASSWORD));
+        String type = params.string(BACKEND_TRUST_STORE_TYPE, DEFAULTS.get(BACKEND_TRUST_STORE_TYPE));
+        boolean trustAll = params.bool(BACKEND_TRUST_ALL, Boolean.parseBoolean(DEFAULTS.get(BACKEND_TRUST_ALL)));
+        if (trustAll && !trustStore.isEmpty())
+            throw new ConfigException(BACKEND_TRUST_ALL, "true", "false when " + BACKEND_TRUST_STORE + " is set (a trust store is pointless if all is trusted)");
+        if (!trustStore.isEmpty())
+        {
+            try
+            {
+                java.security.KeyStore.getInstance(type);
+            }
+            catch (java.security.KeyStoreException x)
+            {
+                throw new ConfigException(BACKEND_TRUST_STORE_TYPE, type, "a key store type this JVM knows, e.g. PKCS12 or JKS");
+            }
+        }
+        return new BackendTlsConfig(trustStore, password, type, trustAll);
     }
 
     private static RequestBodyConfig parseRequestBody(Params params)

@@ -30,7 +30,10 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.wsproxy.config.BackendTlsConfig;
 import org.wsproxy.config.ConfigException;
+import org.wsproxy.drain.Draining;
+import org.wsproxy.upstream.BackendTls;
 import org.wsproxy.config.HttpClientConfig;
 import org.wsproxy.config.Params;
 import org.wsproxy.config.ProxyConfigParser;
@@ -75,6 +78,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
     private RequestBodyConfig bodyConfig;
     private UploadsPerClient uploads;
     private EdgeGuards guards;
+    private Draining draining;
+    private BackendTlsConfig tlsConfig;
 
     @Override
     public void init() throws ServletException
@@ -100,6 +105,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
         forwarding = (ForwardingPolicy)context.getAttribute(ForwardingPolicy.class.getName());
         bodyConfig = (RequestBodyConfig)context.getAttribute(RequestBodyConfig.class.getName());
         guards = (EdgeGuards)context.getAttribute(EdgeGuards.class.getName());
+        draining = (Draining)context.getAttribute(Draining.ATTRIBUTE);
+        tlsConfig = (BackendTlsConfig)context.getAttribute(BackendTlsConfig.class.getName());
         if (router == null || pools == null || forwarding == null || bodyConfig == null || guards == null)
             throw new ServletException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
         uploads = new UploadsPerClient(bodyConfig.maxPerClient());
@@ -114,6 +121,15 @@ public class HttpProxyServlet extends AsyncProxyServlet
         // After a failed init() Jetty still destroys the servlet; Jetty's destroy() then fails on its unset client and logger.
         if (getHttpClient() != null)
             super.destroy();
+    }
+
+    @Override
+    protected org.eclipse.jetty.io.ClientConnector newClientConnector()
+    {
+        org.eclipse.jetty.io.ClientConnector connector = super.newClientConnector();
+        if (tlsConfig != null)
+            connector.setSslContextFactory(BackendTls.sslContextFactory(tlsConfig));
+        return connector;
     }
 
     @Override
@@ -139,6 +155,12 @@ public class HttpProxyServlet extends AsyncProxyServlet
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException
     {
+        if (draining != null && draining.isDraining())
+        {
+            // A new request while the instance drains: requests already in flight go on; this one goes elsewhere.
+            sendProxyResponseError(request, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+            return;
+        }
         if (!admitted(request, response))
             return;
         if (!hasContent(request))

@@ -69,6 +69,16 @@ public class WebSocketProxy extends ContainerLifeCycle
      */
     public WebSocketProxy(Pools pools, ForwardingPolicy forwarding, long maxFrameSize, Executor executor, ByteBufferPool bufferPool)
     {
+        this(pools, forwarding, maxFrameSize, executor, bufferPool, null);
+    }
+
+    /**
+     * @param sslContextFactory how wss:// backends' certificates are checked, or null for Jetty's default (the JVM's
+     * trust store, host name checked)
+     */
+    public WebSocketProxy(Pools pools, ForwardingPolicy forwarding, long maxFrameSize, Executor executor, ByteBufferPool bufferPool,
+                          org.eclipse.jetty.util.ssl.SslContextFactory.Client sslContextFactory)
+    {
         this.pools = pools;
         this.forwarding = forwarding;
         this.maxFrameSize = maxFrameSize;
@@ -83,6 +93,8 @@ public class WebSocketProxy extends ContainerLifeCycle
         httpClient.setByteBufferPool(bufferPool);
         httpClient.setUserAgentField(null);
         httpClient.setFollowRedirects(false);
+        if (sslContextFactory != null)
+            httpClient.setSslContextFactory(sslContextFactory);
         this.client = new WebSocketCoreClient(httpClient, new WebSocketComponents(null, null, bufferPool, null, null, executor));
     }
 
@@ -319,6 +331,12 @@ public class WebSocketProxy extends ContainerLifeCycle
     public Set<Relay> relays()
     {
         return Set.copyOf(relays.keySet());
+    }
+
+    /** How many relays have at least one hop still open, without copying them. */
+    public int relayCount()
+    {
+        return relays.size();
     }
 
     public long relaysOpened()

@@ -19,6 +19,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.wsproxy.config.Params;
 import org.wsproxy.guard.Admission;
 import org.wsproxy.guard.EdgeGuards;
+import org.wsproxy.drain.Draining;
 import org.wsproxy.route.Route;
 import org.wsproxy.route.Router;
 
@@ -34,6 +35,7 @@ public class WebSocketProxyFilter implements Filter
     private WebSocketProxy proxy;
     private Router router;
     private EdgeGuards guards;
+    private Draining draining;
 
     @Override
     public void init(FilterConfig config) throws ServletException
@@ -49,6 +51,7 @@ public class WebSocketProxyFilter implements Filter
         guards = (EdgeGuards)config.getServletContext().getAttribute(EdgeGuards.class.getName());
         if (proxy == null || router == null || guards == null)
             throw new UnavailableException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
+        draining = (Draining)config.getServletContext().getAttribute(Draining.ATTRIBUTE);
         clientUpgrade = ClientUpgrade.of(config.getServletContext());
     }
 
@@ -69,7 +72,10 @@ public class WebSocketProxyFilter implements Filter
         Route route = router.match(path);
         if (route == null || !route.websocket() || !UpgradeRequests.isUpgrade(request))
         {
-            chain.doFilter(request, response);
+            if (draining == null || request.getDispatcherType() != DispatcherType.REQUEST)
+                chain.doFilter(request, response);
+            else
+                counted(request, response, chain);
             return;
         }
 
@@ -78,6 +84,14 @@ public class WebSocketProxyFilter implements Filter
         {
             PendingUpgrade.respond(response, status, "wsproxy: malformed WebSocket upgrade request (" +
                 (status == 426 ? "Sec-WebSocket-Version must be 13" : "needs Connection: Upgrade and a valid Sec-WebSocket-Key") + ")");
+            return;
+        }
+
+        if (draining != null && draining.isDraining())
+        {
+            // The instance is going away: the client retries, through the balancer, on another one.
+            response.setHeader("Connection", "close");
+            PendingUpgrade.respond(response, 503, "503 Service Unavailable");
             return;
         }
 
@@ -99,6 +113,62 @@ public class WebSocketProxyFilter implements Filter
         async.addListener(pending);
         request.setAttribute(PendingUpgrade.ATTRIBUTE, pending);
         pending.await(proxy.connect(route, request, path, admission));
+    }
+
+    /**
+     * A plain HTTP request, counted in flight until it ends (when its async processing completes, for the proxied
+     * ones), so that a drain on Jetty's graceful stop waits for it.
+     */
+    private void counted(HttpServletRequest request, HttpServletResponse response, FilterChain chain) throws IOException, ServletException
+    {
+        draining.requestStarted();
+        boolean ended = true;
+        try
+        {
+            chain.doFilter(request, response);
+            if (request.isAsyncStarted())
+            {
+                try
+                {
+                    request.getAsyncContext().addListener(new RequestEnd(draining));
+                    ended = false;
+                }
+                catch (IllegalStateException x)
+                {
+                    // Completed meanwhile, on another thread: it has ended.
+                }
+            }
+        }
+        finally
+        {
+            if (ended)
+                draining.requestEnded();
+        }
+    }
+
+    /** Ends the count of one request; onComplete comes after a timeout or an error too. */
+    private record RequestEnd(Draining draining) implements jakarta.servlet.AsyncListener
+    {
+        @Override
+        public void onComplete(jakarta.servlet.AsyncEvent event)
+        {
+            draining.requestEnded();
+        }
+
+        @Override
+        public void onTimeout(jakarta.servlet.AsyncEvent event)
+        {
+        }
+
+        @Override
+        public void onError(jakarta.servlet.AsyncEvent event)
+        {
+        }
+
+        @Override
+        public void onStartAsync(jakarta.servlet.AsyncEvent event)
+        {
+        }
     }
 
     static String pathInContext(HttpServletRequest request)

@@ -754,4 +754,57 @@ public class ProxyConfigParserTest
         ConfigException x = assertThrows(ConfigException.class, () -> parse(raw));
         assertTrue(x.getMessage().contains(name), x.getMessage());
     }
+
+    @Test
+    public void drainAndReadinessDefaultsAndRefusals()
+    {
+        DrainConfig drain = parse(minimal()).drain();
+        assertEquals(Duration.ofSeconds(30), drain.timeout());
+        assertEquals(Duration.ofSeconds(10), drain.spread());
+        assertFalse(drain.readinessEnabled());
+        assertEquals("/_wsproxy/ready", parseWith("wsproxy.readinessPath", "/_wsproxy/ready").drain().readinessPath());
+        assertEquals(Duration.ZERO, parseWith("wsproxy.drainSpread", "0s").drain().spread());
+
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.drainTimeout", "30");
+        assertRefused(raw, "wsproxy.drainTimeout", "30");
+        raw = minimal();
+        raw.put("wsproxy.drainSpread", "-1s");
+        assertRefused(raw, "wsproxy.drainSpread", "-1s");
+        for (String path : List.of("ready", "/ready/", "/", "/r*", "/_wsproxy/pools"))
+        {
+            raw = minimal();
+            raw.put("wsproxy.admin.path", "/_wsproxy/pools");
+            raw.put("wsproxy.admin.token", "0123456789abcdef");
+            raw.put("wsproxy.readinessPath", path);
+            assertRefused(raw, "wsproxy.readinessPath", path);
+        }
+    }
+
+    @Test
+    public void backendTlsDefaultsAndRefusals()
+    {
+        BackendTlsConfig tls = parse(minimal()).backendTls();
+        assertEquals("", tls.trustStore());
+        assertEquals("PKCS12", tls.trustStoreType());
+        assertFalse(tls.trustAll());
+        assertTrue(parseWith("wsproxy.backendTrustAll", "true").backendTls().trustAll());
+
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.backendTrustAll", "maybe");
+        assertRefused(raw, "wsproxy.backendTrustAll", "maybe");
+        raw = minimal();
+        raw.put("wsproxy.backendTrustAll", "true");
+        raw.put("wsproxy.backendTrustStore", "etc/backends.p12");
+        assertRefused(raw, "wsproxy.backendTrustAll", "true");
+        raw = minimal();
+        raw.put("wsproxy.backendTrustStore", "etc/backends.p12");
+        raw.put("wsproxy.backendTrustStoreType", "NOPE");
+        assertRefused(raw, "wsproxy.backendTrustStoreType", "NOPE");
+        // The password is never in a message or in toString().
+        raw = minimal();
+        raw.put("wsproxy.backendTrustStore", "etc/backends.p12");
+        raw.put("wsproxy.backendTrustStorePassword", "s3cret-pass");
+        assertFalse(parse(raw).backendTls().toString().contains("s3cret-pass"));
+    }
 }

@@ -21,6 +21,7 @@ public class ProxyServer
     private ServerConnector connector;
     private WebAppContext context;
     private int maxThreads = 200;
+    private long stopTimeout;
     private org.eclipse.jetty.http.UriCompliance uriCompliance;
     private final java.util.List<String> overrideDescriptors = new java.util.ArrayList<>();
 
@@ -44,6 +45,17 @@ public class ProxyServer
     public ProxyServer maxThreads(int maxThreads)
     {
         this.maxThreads = maxThreads;
+        return this;
+    }
+
+    /**
+     * Jetty's graceful stop, as jetty-base sets it (the graceful module's jetty.server.stopTimeout): {@link #stop()}
+     * first shuts down the Graceful components (the proxy's drain) and waits for them up to this long. Like
+     * jetty-base, the connector's shutdown idle timeout is off, so idle connections are not cut a second in.
+     */
+    public ProxyServer stopTimeout(java.time.Duration stopTimeout)
+    {
+        this.stopTimeout = stopTimeout.toMillis();
         return this;
     }
 
@@ -79,6 +91,11 @@ public class ProxyServer
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
+        if (stopTimeout > 0)
+        {
+            server.setStopTimeout(stopTimeout);
+            connector.setShutdownIdleTimeout(-1);
+        }
         context = new WebAppContext();
         context.setContextPath("/");
         context.setWar(Path.of("webapp").toAbsolutePath().toString());

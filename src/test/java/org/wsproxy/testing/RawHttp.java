@@ -41,50 +41,93 @@ public final class RawHttp
      */
     public static Response exchange(int port, String... head) throws IOException
     {
-        StringBuilder request = new StringBuilder();
-        for (String line : head)
-            request.append(line).append("\r\n");
-        request.append("\r\n");
-        try (Socket socket = new Socket())
+        try (Connection connection = open(port))
+        {
+            return connection.exchange(head);
+        }
+    }
+
+    /** A connection kept open for several exchanges (keep-alive), e.g. one opened before the server stops accepting. */
+    public static Connection open(int port) throws IOException
+    {
+        Socket socket = new Socket();
+        try
         {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), TIMEOUT_MS);
             socket.setSoTimeout(TIMEOUT_MS);
+            return new Connection(socket);
+        }
+        catch (IOException x)
+        {
+            socket.close();
+            throw x;
+        }
+    }
+
+    public static final class Connection implements AutoCloseable
+    {
+        private final Socket socket;
+        private final InputStream in;
+
+        private Connection(Socket socket) throws IOException
+        {
+            this.socket = socket;
+            this.in = new BufferedInputStream(socket.getInputStream());
+        }
+
+        /** As {@link RawHttp#exchange(int, String...)}, on this connection. */
+        public Response exchange(String... head) throws IOException
+        {
+            StringBuilder request = new StringBuilder();
+            for (String line : head)
+                request.append(line).append("\r\n");
+            request.append("\r\n");
             socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
             socket.getOutputStream().flush();
-            InputStream in = new BufferedInputStream(socket.getInputStream());
-            int status = Integer.parseInt(line(in).split(" ")[1]);
-            Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-            for (String line; !(line = line(in)).isEmpty(); )
-            {
-                int colon = line.indexOf(':');
-                headers.computeIfAbsent(line.substring(0, colon).trim(), k -> new ArrayList<>()).add(line.substring(colon + 1).trim());
-            }
-            if (status == 101)
-                return new Response(status, headers, "");
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            String encoding = String.join(",", headers.getOrDefault("Transfer-Encoding", List.of())).toLowerCase(Locale.ROOT);
-            if (head[0].startsWith("HEAD "))
-            {
-                // No body, whatever the headers say.
-            }
-            else if (encoding.contains("chunked"))
-            {
-                for (int size; (size = Integer.parseInt(line(in).split(";")[0].trim(), 16)) > 0; )
-                {
-                    body.write(in.readNBytes(size));
-                    line(in);
-                }
-                while (!line(in).isEmpty())
-                {
-                    // trailers
-                }
-            }
-            else if (headers.containsKey("Content-Length"))
-                body.write(in.readNBytes(Integer.parseInt(headers.get("Content-Length").get(0))));
-            else
-                body.write(in.readAllBytes());
-            return new Response(status, headers, body.toString(StandardCharsets.UTF_8));
+            return read(in, head[0]);
         }
+
+        @Override
+        public void close() throws IOException
+        {
+            socket.close();
+        }
+    }
+
+    private static Response read(InputStream in, String requestLine) throws IOException
+    {
+        int status = Integer.parseInt(line(in).split(" ")[1]);
+        Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (String line; !(line = line(in)).isEmpty(); )
+        {
+            int colon = line.indexOf(':');
+            headers.computeIfAbsent(line.substring(0, colon).trim(), k -> new ArrayList<>()).add(line.substring(colon + 1).trim());
+        }
+        if (status == 101)
+            return new Response(status, headers, "");
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        String encoding = String.join(",", headers.getOrDefault("Transfer-Encoding", List.of())).toLowerCase(Locale.ROOT);
+        if (requestLine.startsWith("HEAD "))
+        {
+            // No body, whatever the headers say.
+        }
+        else if (encoding.contains("chunked"))
+        {
+            for (int size; (size = Integer.parseInt(line(in).split(";")[0].trim(), 16)) > 0; )
+            {
+                body.write(in.readNBytes(size));
+                line(in);
+            }
+            while (!line(in).isEmpty())
+            {
+                // trailers
+            }
+        }
+        else if (headers.containsKey("Content-Length"))
+            body.write(in.readNBytes(Integer.parseInt(headers.get("Content-Length").get(0))));
+        else
+            body.write(in.readAllBytes());
+        return new Response(status, headers, body.toString(StandardCharsets.UTF_8));
     }
 
     private static String line(InputStream in) throws IOException

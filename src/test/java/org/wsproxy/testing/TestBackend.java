@@ -53,6 +53,7 @@ public class TestBackend
     private final String name;
     private Server server;
     private ServerConnector connector;
+    private org.eclipse.jetty.util.ssl.SslContextFactory.Server tls;
 
     public TestBackend(String name)
     {
@@ -64,10 +65,20 @@ public class TestBackend
         return start(0);
     }
 
+    /** Serves TLS only (https://, wss://), with the key and certificate of this PKCS12 key store; call before start. */
+    public TestBackend tls(java.nio.file.Path keyStore, String password)
+    {
+        tls = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+        tls.setKeyStorePath(keyStore.toString());
+        tls.setKeyStorePassword(password);
+        tls.setKeyStoreType("PKCS12");
+        return this;
+    }
+
     public TestBackend start(int port) throws Exception
     {
         server = new Server();
-        connector = new ServerConnector(server);
+        connector = tls == null ? new ServerConnector(server) : new ServerConnector(server, tls);
         connector.setHost("127.0.0.1");
         connector.setPort(port);
         connector.addEventListener(new org.eclipse.jetty.io.Connection.Listener()
@@ -163,7 +174,7 @@ public class TestBackend
 
     public String url()
     {
-        return "http://127.0.0.1:" + port();
+        return (tls == null ? "http" : "https") + "://127.0.0.1:" + port();
     }
 
     /**
