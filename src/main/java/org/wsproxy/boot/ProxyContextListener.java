@@ -15,6 +15,7 @@ import org.wsproxy.config.Params;
 import org.wsproxy.config.ProxyConfig;
 import org.wsproxy.config.ProxyConfigParser;
 import org.wsproxy.config.RouteConfig;
+import org.wsproxy.observe.StatusReport;
 
 /**
  * Parses the wsproxy.* context-params and starts the {@link ProxyRuntime} before any filter or servlet
@@ -48,7 +49,8 @@ public class ProxyContextListener implements ServletContextListener
 
         // Jetty publishes its thread pool under this name (Jetty's own ProxyServlet takes it from there too).
         org.eclipse.jetty.server.Server server = org.eclipse.jetty.ee10.servlet.ServletContextHandler.getServletContextHandler(context).getServer();
-        runtime = new ProxyRuntime(config, (Executor)context.getAttribute("org.eclipse.jetty.server.Executor"), server.getByteBufferPool());
+        runtime = new ProxyRuntime(config, (Executor)context.getAttribute("org.eclipse.jetty.server.Executor"), server.getByteBufferPool(),
+            server, jmxDomain(context.getContextPath()));
         try
         {
             runtime.start();
@@ -65,6 +67,15 @@ public class ProxyContextListener implements ServletContextListener
             admin.addMapping(config.admin().path());
             LOG.info("wsproxy admin endpoint at {}{} for {} (bearer token required)", context.getContextPath(), config.admin().path(), config.admin().allow());
         }
+        if (config.observe().enabled())
+        {
+            String path = config.observe().path();
+            jakarta.servlet.ServletRegistration.Dynamic observe = context.addServlet("wsproxy-observe", new ObserveServlet(config.observe(), runtime.metrics(),
+                new StatusReport(runtime.router().routes(), runtime.pools(), runtime.webSocketProxy(), runtime.metrics()), runtime.pools()));
+            observe.addMapping(path + "/*");
+            LOG.info("wsproxy metrics at {}{}/metrics, status page at {}{}/status, for {} (no token)", context.getContextPath(), path,
+                context.getContextPath(), path, config.observe().allow());
+        }
         for (RouteConfig route : config.routes())
         {
             LOG.info("wsproxy route {}: {}{} -> pool {} {} (websocket {}, connectTimeout {}, idleTimeout {}, readTimeout {})",
@@ -72,6 +83,13 @@ public class ProxyContextListener implements ServletContextListener
                 route.websocket() ? "on" : "off",
                 route.connectTimeout(), route.idleTimeout(), route.readTimeout());
         }
+    }
+
+    /** One JMX domain per webapp: "wsproxy", or "wsproxy.<context path>" for a webapp not at the root. */
+    static String jmxDomain(String contextPath)
+    {
+        String name = contextPath.replaceAll("[^A-Za-z0-9_-]+", ".").replaceAll("^\\.+|\\.+$", "");
+        return name.isEmpty() ? "wsproxy" : "wsproxy." + name;
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.concurrent.Executor;
 
 import jakarta.servlet.ServletContext;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -16,6 +17,8 @@ import org.wsproxy.upstream.Probe;
 import org.wsproxy.config.ProxyConfig;
 import org.wsproxy.config.RequestBodyConfig;
 import org.wsproxy.forward.ForwardingPolicy;
+import org.wsproxy.http.ExchangeObserver;
+import org.wsproxy.observe.ProxyMetrics;
 import org.wsproxy.route.Router;
 import org.wsproxy.upstream.Pools;
 import org.wsproxy.websocket.WebSocketProxy;
@@ -32,12 +35,22 @@ public class ProxyRuntime extends ContainerLifeCycle
     private final Pools pools;
     private final ForwardingPolicy forwarding;
     private final WebSocketProxy webSocketProxy;
+    private final ProxyMetrics metrics;
 
     /**
      * @param executor the server's thread pool, which the WebSocket side's client shares, or null for its own
      * @param bufferPool the server's buffer pool, likewise
      */
     public ProxyRuntime(ProxyConfig config, Executor executor, org.eclipse.jetty.io.ByteBufferPool bufferPool)
+    {
+        this(config, executor, bufferPool, null, "wsproxy");
+    }
+
+    /**
+     * @param server the server, for the metrics of its thread pool and connectors, and JMX when it has Jetty's jmx module; or null
+     * @param jmxDomain the JMX domain of the metrics' MBeans
+     */
+    public ProxyRuntime(ProxyConfig config, Executor executor, org.eclipse.jetty.io.ByteBufferPool bufferPool, Server server, String jmxDomain)
     {
         this.config = config;
         this.router = new Router(config.routes());
@@ -49,6 +62,13 @@ public class ProxyRuntime extends ContainerLifeCycle
         addBean(webSocketProxy, true);
         Scheduler scheduler = new ScheduledExecutorScheduler("wsproxy-control", true);
         addBean(scheduler, true);
+        // Metrics only when something reads them: the observe endpoints, or JMX.
+        this.metrics = ProxyMetrics.wanted(config.observe(), server) ? new ProxyMetrics(router.routes(), pools, server, jmxDomain, scheduler) : null;
+        if (metrics != null)
+        {
+            webSocketProxy.observe(metrics);
+            addBean(metrics, true);
+        }
         addHealthChecks(config, scheduler);
         if (!config.poolsFile().isEmpty())
             addBean(new PoolsFileWatcher(PoolsFileWatcher.resolve(config.poolsFile()), config, pools, scheduler), true);
@@ -113,6 +133,17 @@ public class ProxyRuntime extends ContainerLifeCycle
         return webSocketProxy;
     }
 
+    /** The metrics, or null when neither the observe endpoints nor JMX are on. */
+    public ProxyMetrics metrics()
+    {
+        return metrics;
+    }
+
+    public Router router()
+    {
+        return router;
+    }
+
     void publish(ServletContext context)
     {
         context.setAttribute(ProxyRuntime.class.getName(), this);
@@ -121,6 +152,8 @@ public class ProxyRuntime extends ContainerLifeCycle
         context.setAttribute(ForwardingPolicy.class.getName(), forwarding);
         context.setAttribute(RequestBodyConfig.class.getName(), config.requestBody());
         context.setAttribute(WebSocketProxy.ATTRIBUTE, webSocketProxy);
+        if (metrics != null)
+            context.setAttribute(ExchangeObserver.class.getName(), metrics);
     }
 
     void unpublish(ServletContext context)
@@ -131,5 +164,6 @@ public class ProxyRuntime extends ContainerLifeCycle
         context.removeAttribute(ForwardingPolicy.class.getName());
         context.removeAttribute(RequestBodyConfig.class.getName());
         context.removeAttribute(WebSocketProxy.ATTRIBUTE);
+        context.removeAttribute(ExchangeObserver.class.getName());
     }
 }

@@ -19,10 +19,11 @@ import java.util.List;
  * @param poolsFileInterval how often the pools file is looked at
  * @param admin the admin endpoint (off by default)
  * @param requestBody how HTTP request bodies are taken in (buffered, timed, limited per client)
+ * @param observe the metrics and status endpoints (off by default)
  */
 public record ProxyConfig(List<RouteConfig> routes, List<PoolConfig> pools, boolean preserveHost, List<String> trustedProxies, long maxFrameSize,
                           String stickySecret, String poolsFile, java.time.Duration poolsFileInterval, AdminConfig admin,
-                          RequestBodyConfig requestBody)
+                          RequestBodyConfig requestBody, ObserveConfig observe)
 {
     public ProxyConfig
     {

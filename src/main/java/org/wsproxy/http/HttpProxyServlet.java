@@ -69,6 +69,7 @@ public class HttpProxyServlet extends AsyncProxyServlet
     private ForwardingPolicy forwarding;
     private RequestBodyConfig bodyConfig;
     private UploadsPerClient uploads;
+    private ExchangeObserver observer = ExchangeObserver.NONE;
 
     @Override
     public void init() throws ServletException
@@ -96,6 +97,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
         if (router == null || pools == null || forwarding == null || bodyConfig == null)
             throw new ServletException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
         uploads = new UploadsPerClient(bodyConfig.maxPerClient());
+        if (context.getAttribute(ExchangeObserver.class.getName()) instanceof ExchangeObserver given)
+            observer = given;
         super.init();
         // No total time limit: a long download or an event stream is fine as long as bytes keep coming (readTimeout).
         setTimeout(0);
@@ -129,6 +132,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException
     {
+        if (observer != ExchangeObserver.NONE)
+            observeCompletion(request);
         if (!hasContent(request))
         {
             super.service(request, response);
@@ -160,6 +165,18 @@ public class HttpProxyServlet extends AsyncProxyServlet
             bodyConfig, getHttpClient().getScheduler(), new BodyExchange(request, response, client));
         request.setAttribute(BODY_ATTRIBUTE, body);
         request.getInputStream().setReadListener(body);
+    }
+
+    /** Tells the observer the status and time of this exchange once it has completed, whichever way it ends. */
+    private void observeCompletion(HttpServletRequest request)
+    {
+        long started = System.nanoTime();
+        String path = RequestPath.of(request);
+        Route route = path == null ? null : router.match(path);
+        org.eclipse.jetty.ee10.servlet.ServletContextRequest coreRequest = org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(request);
+        org.eclipse.jetty.ee10.servlet.ServletContextResponse coreResponse = coreRequest.getServletContextResponse();
+        org.eclipse.jetty.server.Request.addCompletionListener(coreRequest, failure ->
+            observer.completed(route, failure != null && !coreResponse.isCommitted() ? 500 : coreResponse.getStatus(), System.nanoTime() - started));
     }
 
     @Override
@@ -235,6 +252,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
         Attempts attempts = attempts(request);
         Endpoint endpoint = attempts.lease.endpoint();
         attempts.pool.reportSuccess(endpoint);
+        if (attempts.tried.size() > 1)
+            observer.failedOver(attempts.route);
         // Not super's: Jetty's re-serializes each value (ResponseHeaders says how); values must pass unchanged.
         ResponseHeaders.copy(serverResponse, response);
         String setCookie = attempts.pool.stickyCookie(attempts.key, endpoint,
@@ -309,7 +328,10 @@ public class HttpProxyServlet extends AsyncProxyServlet
         }
         boolean noResponse = serverResponse == null || serverResponse.getStatus() == 0;
         if (noResponse)
+        {
             pool.reportFailure(endpoint);
+            observer.attemptFailed(attempts.route, endpoint, failure.toString());
+        }
         // Released after the outcome is reported, so that no request in flight means every outcome is in.
         attempts.lease.release();
         Endpoint next = noResponse && mayRetry(request, response, attempts, failure) ? pool.pick(attempts.key, attempts.tried) : null;
@@ -317,6 +339,7 @@ public class HttpProxyServlet extends AsyncProxyServlet
             next == null ? "" : "; trying " + next);
         if (next != null)
         {
+            observer.requestRetried(attempts.route);
             Request proxyRequest = newProxyRequest(request, attempts.start(next, request.getQueryString()));
             copyRequestHeaders(request, proxyRequest);
             addProxyHeaders(request, proxyRequest);

@@ -59,8 +59,18 @@ public class WebSocketProxy extends ContainerLifeCycle
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong relaysOpened = new AtomicLong();
     private final AtomicLong handshakesFailed = new AtomicLong();
-    // Each live relay with the lease that counts it against its endpoint's load.
-    private final Map<Relay, Lease> relays = new ConcurrentHashMap<>();
+    // Each live relay with its route and the lease that counts it against its endpoint's load.
+    private final Map<Relay, LiveSession> relays = new ConcurrentHashMap<>();
+    private volatile SessionObserver observer = SessionObserver.NONE;
+
+    /** A live relay, its route and the lease counting it against its endpoint. */
+    public record LiveSession(Relay relay, Route route, Lease lease)
+    {
+        public Endpoint endpoint()
+        {
+            return lease.endpoint();
+        }
+    }
 
     /**
      * @param executor the server's thread pool, for the backend hops too, or null for the client's own
@@ -78,6 +88,12 @@ public class WebSocketProxy extends ContainerLifeCycle
         httpClient.setUserAgentField(null);
         httpClient.setFollowRedirects(false);
         this.client = new WebSocketCoreClient(httpClient, new WebSocketComponents(null, null, bufferPool, null, null, executor));
+    }
+
+    /** Who hears of handshakes and sessions (the metrics); set before start. */
+    public void observe(SessionObserver observer)
+    {
+        this.observer = observer == null ? SessionObserver.NONE : observer;
     }
 
     @Override
@@ -123,6 +139,7 @@ public class WebSocketProxy extends ContainerLifeCycle
         private final boolean secure;
         private final CompletableFuture<BackendHop> result;
         private final List<Endpoint> tried = new ArrayList<>();
+        private final long started = System.nanoTime();
         private final long deadline;
 
         private Attempts(Route route, Pool pool, RequestKey key, String path, String query, HttpFields headers,
@@ -138,7 +155,7 @@ public class WebSocketProxy extends ContainerLifeCycle
             this.headers = headers;
             this.subProtocols = subProtocols;
             this.result = result;
-            this.deadline = System.nanoTime() + route.retry().timeout().toNanos();
+            this.deadline = started + route.retry().timeout().toNanos();
         }
 
         /** @param lastFailure the previous try's failure, or null for the first try */
@@ -159,6 +176,8 @@ public class WebSocketProxy extends ContainerLifeCycle
                 return;
             }
             tried.add(endpoint);
+            if (lastFailure != null)
+                observer.handshakeRetried(route);
             // Counted from the handshake on, so least-connections sees sessions being opened, not only open ones.
             Lease lease = endpoint.lease(true);
             URI target = TargetUri.resolve(endpoint.uri(), route, path, query, true);
@@ -188,23 +207,30 @@ public class WebSocketProxy extends ContainerLifeCycle
                     if (failure == null)
                     {
                         pool.reportSuccess(endpoint);
-                        relays.put(relay, lease);
+                        relays.put(relay, new LiveSession(relay, route, lease));
                         relaysOpened.incrementAndGet();
+                        observer.opened(route, endpoint, relay, System.nanoTime() - started, tried.size() > 1);
                         BackendHop hop = new BackendHop(relay, relay.backendSide().subProtocol(), backendResponse.headers,
-                            pool.stickyCookie(key, endpoint, cookiePath, secure));
+                            pool.stickyCookie(key, endpoint, cookiePath, secure), route, started);
                         if (!result.complete(hop))
                             relay.abandon("client left during the backend handshake");
                         return;
                     }
                     lease.release();
                     if (result.isDone())
-                        return; // The client left and cancelled this handshake: nothing to say about the backend.
+                    {
+                        // The client left and cancelled this handshake: nothing to say about the backend.
+                        observer.handshakeFailed(route, "client_gone");
+                        return;
+                    }
                     boolean backendFailed = HandshakeFailures.isBackendFailure(failure);
                     if (backendFailed)
                         pool.reportFailure(endpoint);
                     else
                         pool.reportSuccess(endpoint);
-                    LOG.info("ws handshake to {} failed: {}{}", target, HandshakeFailures.describe(failure), backendFailed ? "" : " (the backend's answer)");
+                    String description = HandshakeFailures.describe(failure);
+                    LOG.info("ws handshake to {} failed: {}{}", target, description, backendFailed ? "" : " (the backend's answer)");
+                    observer.attemptFailed(route, endpoint, description);
                     if (backendFailed)
                         next(failure);
                     else
@@ -215,6 +241,7 @@ public class WebSocketProxy extends ContainerLifeCycle
             {
                 lease.release();
                 LOG.info("ws handshake to {} failed: {}", target, x.toString());
+                observer.attemptFailed(route, endpoint, x.toString());
                 fail(x);
             }
         }
@@ -222,6 +249,7 @@ public class WebSocketProxy extends ContainerLifeCycle
         private void fail(Throwable failure)
         {
             handshakesFailed.incrementAndGet();
+            observer.handshakeFailed(route, HandshakeFailures.cause(failure));
             result.completeExceptionally(failure);
         }
     }
@@ -255,9 +283,12 @@ public class WebSocketProxy extends ContainerLifeCycle
 
     private void closed(Relay relay)
     {
-        Lease lease = relays.remove(relay);
-        if (lease != null)
-            lease.release();
+        LiveSession live = relays.remove(relay);
+        if (live != null)
+        {
+            live.lease().release();
+            observer.closed(live.route(), live.endpoint(), relay);
+        }
         if (ACCESS.isInfoEnabled())
             ACCESS.info(relay.summary());
     }
@@ -275,7 +306,7 @@ public class WebSocketProxy extends ContainerLifeCycle
     public int shutdownSessions(Endpoint endpoint)
     {
         int closed = 0;
-        for (Map.Entry<Relay, Lease> entry : relays.entrySet())
+        for (Map.Entry<Relay, LiveSession> entry : relays.entrySet())
         {
             if (entry.getValue().endpoint() == endpoint)
             {
@@ -292,6 +323,25 @@ public class WebSocketProxy extends ContainerLifeCycle
     public Set<Relay> relays()
     {
         return Set.copyOf(relays.keySet());
+    }
+
+    /** The live relays with their routes and endpoints. */
+    public java.util.Collection<LiveSession> liveSessions()
+    {
+        return List.copyOf(relays.values());
+    }
+
+    /** The client got its 101 (called by the filter). */
+    void clientUpgraded(BackendHop hop)
+    {
+        observer.upgraded(hop.route(), hop.relay(), System.nanoTime() - hop.started());
+    }
+
+    /** The proxy itself refused a client's upgrade on {@code route} (malformed, or its own checks). */
+    public void rejected(Route route)
+    {
+        handshakesFailed.incrementAndGet();
+        observer.handshakeFailed(route, "rejected");
     }
 
     public long relaysOpened()

@@ -57,7 +57,9 @@ public class WebSocketProxyFilter implements Filter
         if (request.getDispatcherType() == DispatcherType.ASYNC && request.getAttribute(PendingUpgrade.ATTRIBUTE) instanceof PendingUpgrade pending)
         {
             request.removeAttribute(PendingUpgrade.ATTRIBUTE);
-            pending.upgrade(clientUpgrade, request, response);
+            BackendHop hop = pending.upgrade(clientUpgrade, request, response);
+            if (hop != null)
+                proxy.clientUpgraded(hop);
             return;
         }
 
@@ -72,6 +74,7 @@ public class WebSocketProxyFilter implements Filter
         int status = UpgradeRequests.check(request);
         if (status != 0)
         {
+            proxy.rejected(route);
             PendingUpgrade.respond(response, status, "wsproxy: malformed WebSocket upgrade request (" +
                 (status == 426 ? "Sec-WebSocket-Version must be 13" : "needs Connection: Upgrade and a valid Sec-WebSocket-Key") + ")");
             return;
