@@ -39,13 +39,13 @@ final class StatusActions
 
     HttpResponse<String> post(String pool, String backend, String action, String... headers) throws Exception
     {
-        return post(token, pool, backend, action, headers);
+        return postWithToken(token, pool, backend, action, headers);
     }
 
-    HttpResponse<String> post(String token, String pool, String backend, String action, String... headers) throws Exception
+    HttpResponse<String> postWithToken(String token, String pool, String backend, String action, String... headers) throws Exception
     {
         String form = "pool=" + URLEncoder.encode(pool, StandardCharsets.UTF_8) + "&backend=" + URLEncoder.encode(backend, StandardCharsets.UTF_8) +
-            "&action=" + URLEncoder.encode(action, StandardCharsets.UTF_8);
+            "&action=" + action; // raw: "weight&weight=7" adds the weight
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(proxy.httpUrl("/_wsproxy/action"))).timeout(Duration.ofSeconds(20))
             .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form));
         if (token != null)
