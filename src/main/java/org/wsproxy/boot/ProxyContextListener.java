@@ -47,6 +47,10 @@ public class ProxyContextListener implements ServletContextListener
             throw x;
         }
 
+        // Without these jetty-home modules the runtime would fail later on a missing class, which names neither.
+        requireClass("org.eclipse.jetty.websocket.core.server.WebSocketServerComponents", "ee10-websocket-jetty");
+        requireClass("org.eclipse.jetty.websocket.core.client.WebSocketCoreClient", "ee10-websocket-jetty-client-webapp");
+
         // Jetty publishes its thread pool under this name (Jetty's own ProxyServlet takes it from there too).
         org.eclipse.jetty.server.Server server = org.eclipse.jetty.ee10.servlet.ServletContextHandler.getServletContextHandler(context).getServer();
         runtime = new ProxyRuntime(config, (Executor)context.getAttribute("org.eclipse.jetty.server.Executor"), server.getByteBufferPool(),
@@ -82,6 +86,22 @@ public class ProxyContextListener implements ServletContextListener
                 route.name(), context.getContextPath(), route.pathPrefix(), route.pool(), runtime.pools().get(route.pool()).snapshot(),
                 route.websocket() ? "on" : "off",
                 route.connectTimeout(), route.idleTimeout(), route.readTimeout());
+        }
+    }
+
+    /** Fails the deployment with one line naming the jetty-home module that provides {@code className}, when it is missing. */
+    static void requireClass(String className, String module)
+    {
+        try
+        {
+            Class.forName(className, false, ProxyContextListener.class.getClassLoader());
+        }
+        catch (ClassNotFoundException | LinkageError x)
+        {
+            String message = "wsproxy: the server lacks Jetty's " + module + " module (no " + className + "); add it: " +
+                "java -jar $JETTY_HOME/start.jar --add-modules=" + module;
+            LOG.error(message);
+            throw new IllegalStateException(message, x);
         }
     }
 
