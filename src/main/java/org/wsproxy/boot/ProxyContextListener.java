@@ -21,6 +21,7 @@ import org.wsproxy.config.ProxyConfig;
 import org.wsproxy.config.ProxyConfigParser;
 import org.wsproxy.config.RouteConfig;
 import org.wsproxy.upstream.BackendTls;
+import org.wsproxy.observe.StatusReport;
 
 /**
  * Parses the wsproxy.* context-params and starts the {@link ProxyRuntime} before any filter or servlet
@@ -60,9 +61,14 @@ public class ProxyContextListener implements ServletContextListener
             LOG.warn("wsproxy: {}=true: the certificates of https:// and wss:// backends are NOT checked (any certificate, any host name " +
                 "is accepted, so anyone on the path can pose as a backend); for development only", ProxyConfigParser.BACKEND_TRUST_ALL);
 
+        // Without these jetty-home modules the runtime would fail later on a missing class, which names neither.
+        requireClass("org.eclipse.jetty.websocket.core.server.WebSocketServerComponents", "ee10-websocket-jetty");
+        requireClass("org.eclipse.jetty.websocket.core.client.WebSocketCoreClient", "ee10-websocket-jetty-client-webapp");
+
         // Jetty publishes its thread pool under this name (Jetty's own ProxyServlet takes it from there too).
-        org.eclipse.jetty.server.Server server = ServletContextHandler.getServletContextHandler(context).getServer();
-        runtime = new ProxyRuntime(config, (Executor)context.getAttribute("org.eclipse.jetty.server.Executor"), server.getByteBufferPool());
+        org.eclipse.jetty.server.Server server = org.eclipse.jetty.ee10.servlet.ServletContextHandler.getServletContextHandler(context).getServer();
+        runtime = new ProxyRuntime(config, (Executor)context.getAttribute("org.eclipse.jetty.server.Executor"), server.getByteBufferPool(),
+            server, jmxDomain(context.getContextPath()));
         try
         {
             runtime.start();
@@ -89,6 +95,15 @@ public class ProxyContextListener implements ServletContextListener
             admin.addMapping(config.admin().path());
             LOG.info("wsproxy admin endpoint at {}{} for {} (bearer token required)", context.getContextPath(), config.admin().path(), config.admin().allow());
         }
+        if (config.observe().enabled())
+        {
+            String path = config.observe().path();
+            jakarta.servlet.ServletRegistration.Dynamic observe = context.addServlet("wsproxy-observe", new ObserveServlet(config.observe(), runtime.metrics(),
+                new StatusReport(runtime.router().routes(), runtime.pools(), runtime.webSocketProxy(), runtime.metrics()), runtime.pools()));
+            observe.addMapping(path + "/*");
+            LOG.info("wsproxy metrics at {}{}/metrics, status page at {}{}/status, for {} (no token)", context.getContextPath(), path,
+                context.getContextPath(), path, config.observe().allow());
+        }
         for (RouteConfig route : config.routes())
         {
             LOG.info("wsproxy route {}: {}{} -> pool {} {} (websocket {}, connectTimeout {}, idleTimeout {}, readTimeout {})",
@@ -96,6 +111,29 @@ public class ProxyContextListener implements ServletContextListener
                 route.websocket() ? "on" : "off",
                 route.connectTimeout(), route.idleTimeout(), route.readTimeout());
         }
+    }
+
+    /** Fails the deployment with one line naming the jetty-home module that provides {@code className}, when it is missing. */
+    static void requireClass(String className, String module)
+    {
+        try
+        {
+            Class.forName(className, false, ProxyContextListener.class.getClassLoader());
+        }
+        catch (ClassNotFoundException | LinkageError x)
+        {
+            String message = "wsproxy: the server lacks Jetty's " + module + " module (no " + className + "); add it: " +
+                "java -jar $JETTY_HOME/start.jar --add-modules=" + module;
+            LOG.error(message);
+            throw new IllegalStateException(message, x);
+        }
+    }
+
+    /** One JMX domain per webapp: "wsproxy", or "wsproxy.<context path>" for a webapp not at the root. */
+    static String jmxDomain(String contextPath)
+    {
+        String name = contextPath.replaceAll("[^A-Za-z0-9_-]+", ".").replaceAll("^\\.+|\\.+$", "");
+        return name.isEmpty() ? "wsproxy" : "wsproxy." + name;
     }
 
     @Override

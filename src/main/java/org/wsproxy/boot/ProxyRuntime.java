@@ -4,6 +4,7 @@ import java.util.concurrent.Executor;
 
 import jakarta.servlet.ServletContext;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -20,6 +21,8 @@ import org.wsproxy.config.ProxyConfig;
 import org.wsproxy.config.RequestBodyConfig;
 import org.wsproxy.forward.ForwardingPolicy;
 import org.wsproxy.guard.EdgeGuards;
+import org.wsproxy.http.ExchangeObserver;
+import org.wsproxy.observe.ProxyMetrics;
 import org.wsproxy.route.Router;
 import org.wsproxy.upstream.Pools;
 import org.wsproxy.websocket.WebSocketProxy;
@@ -39,12 +42,22 @@ public class ProxyRuntime extends ContainerLifeCycle
     private final EdgeGuards guards;
     private final Draining draining = new Draining();
     private final GracefulDrain drain;
+    private final ProxyMetrics metrics;
 
     /**
      * @param executor the server's thread pool, which the WebSocket side's client shares, or null for its own
      * @param bufferPool the server's buffer pool, likewise
      */
     public ProxyRuntime(ProxyConfig config, Executor executor, org.eclipse.jetty.io.ByteBufferPool bufferPool)
+    {
+        this(config, executor, bufferPool, null, "wsproxy");
+    }
+
+    /**
+     * @param server the server, for the metrics of its thread pool and connectors, and JMX when it has Jetty's jmx module; or null
+     * @param jmxDomain the JMX domain of the metrics' MBeans
+     */
+    public ProxyRuntime(ProxyConfig config, Executor executor, org.eclipse.jetty.io.ByteBufferPool bufferPool, Server server, String jmxDomain)
     {
         this.config = config;
         this.router = new Router(config.routes());
@@ -61,6 +74,13 @@ public class ProxyRuntime extends ContainerLifeCycle
         // After the scheduler, so it stops (cancelling its timers) before the scheduler does.
         drain = new GracefulDrain(config.drain(), draining, webSocketProxy, scheduler);
         addBean(drain, true);
+        // Metrics only when something reads them: the observe endpoints, or JMX.
+        this.metrics = ProxyMetrics.wanted(config.observe(), server) ? new ProxyMetrics(router.routes(), pools, server, jmxDomain, scheduler) : null;
+        if (metrics != null)
+        {
+            webSocketProxy.observe(metrics);
+            addBean(metrics, true);
+        }
         addHealthChecks(config, scheduler);
         if (!config.poolsFile().isEmpty())
             addBean(new PoolsFileWatcher(PoolsFileWatcher.resolve(config.poolsFile()), config, pools, scheduler), true);
@@ -137,6 +157,17 @@ public class ProxyRuntime extends ContainerLifeCycle
         return drain;
     }
 
+    /** The metrics, or null when neither the observe endpoints nor JMX are on. */
+    public ProxyMetrics metrics()
+    {
+        return metrics;
+    }
+
+    public Router router()
+    {
+        return router;
+    }
+
     void publish(ServletContext context)
     {
         context.setAttribute(ProxyRuntime.class.getName(), this);
@@ -148,6 +179,8 @@ public class ProxyRuntime extends ContainerLifeCycle
         context.setAttribute(EdgeGuards.class.getName(), guards);
         context.setAttribute(Draining.ATTRIBUTE, draining);
         context.setAttribute(BackendTlsConfig.class.getName(), config.backendTls());
+        if (metrics != null)
+            context.setAttribute(ExchangeObserver.class.getName(), metrics);
     }
 
     void unpublish(ServletContext context)
@@ -161,5 +194,6 @@ public class ProxyRuntime extends ContainerLifeCycle
         context.removeAttribute(EdgeGuards.class.getName());
         context.removeAttribute(Draining.ATTRIBUTE);
         context.removeAttribute(BackendTlsConfig.class.getName());
+        context.removeAttribute(ExchangeObserver.class.getName());
     }
 }

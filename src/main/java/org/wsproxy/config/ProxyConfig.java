@@ -24,11 +24,12 @@ import java.util.List;
  * anyone else
  * @param drain how the proxy stops taking load before it stops, and its readiness path
  * @param backendTls how the certificates of https:// and wss:// backends are checked
+ * @param observe the metrics and status endpoints (off by default)
  */
 public record ProxyConfig(List<RouteConfig> routes, List<PoolConfig> pools, boolean preserveHost, List<String> trustedProxies, long maxFrameSize,
                           String stickySecret, String poolsFile, java.time.Duration poolsFileInterval, AdminConfig admin,
                           RequestBodyConfig requestBody, int maxSessions, List<String> clientIpHeaders, DrainConfig drain,
-                          BackendTlsConfig backendTls)
+                          BackendTlsConfig backendTls, ObserveConfig observe)
 {
     public ProxyConfig
     {

@@ -35,6 +35,8 @@ public final class ProxyConfigParser
     public static final String ADMIN_PATH = "wsproxy.admin.path";
     public static final String ADMIN_TOKEN = "wsproxy.admin.token";
     public static final String ADMIN_ALLOW = "wsproxy.admin.allow";
+    public static final String OBSERVE_PATH = "wsproxy.observe.path";
+    public static final String OBSERVE_ALLOW = "wsproxy.observe.allow";
     public static final String RETRY_TIMEOUT = "wsproxy.retryTimeout";
     public static final String REQUEST_BUFFER_SIZE = "wsproxy.requestBufferSize";
     public static final String CLIENT_BODY_TIMEOUT = "wsproxy.clientBodyTimeout";
@@ -94,6 +96,8 @@ public final class ProxyConfigParser
         defaults.put(ADMIN_PATH, "");
         defaults.put(ADMIN_TOKEN, "");
         defaults.put(ADMIN_ALLOW, "127.0.0.1, ::1");
+        defaults.put(OBSERVE_PATH, "");
+        defaults.put(OBSERVE_ALLOW, "127.0.0.1, ::1");
         defaults.put(MAX_ATTEMPTS, "3");
         defaults.put(RETRY_TIMEOUT, "15s");
         defaults.put(route("<name>", "maxAttempts"), MAX_ATTEMPTS);
@@ -229,9 +233,10 @@ public final class ProxyConfigParser
         }
         DrainConfig drain = parseDrain(params, paths, admin.path());
         BackendTlsConfig backendTls = parseBackendTls(params);
+        ObserveConfig observe = parseObserve(params, paths, admin);
         params.rejectUnknown();
         return new ProxyConfig(routes, pools, preserveHost, trustedProxies, maxFrameSize, secret, poolsFile, poolsFileInterval, admin, requestBody,
-            maxSessions, clientIpHeaders, drain, backendTls);
+            maxSessions, clientIpHeaders, drain, backendTls, observe);
     }
 
     /**
@@ -326,6 +331,34 @@ public final class ProxyConfigParser
         Duration timeout = params.duration(CLIENT_BODY_TIMEOUT, Units.duration(DEFAULTS.get(CLIENT_BODY_TIMEOUT)));
         int maxPerClient = params.positiveInt(MAX_UPLOADS_PER_CLIENT, Integer.parseInt(DEFAULTS.get(MAX_UPLOADS_PER_CLIENT)));
         return new RequestBodyConfig((int)bufferSize, timeout, maxPerClient);
+    }
+
+    private static ObserveConfig parseObserve(Params params, Set<String> routePaths, AdminConfig admin)
+    {
+        String path = params.string(OBSERVE_PATH, DEFAULTS.get(OBSERVE_PATH));
+        List<String> allow = params.has(OBSERVE_ALLOW) ? params.list(OBSERVE_ALLOW) : List.of(DEFAULTS.get(OBSERVE_ALLOW).split(",\\s*"));
+        checkAddresses(OBSERVE_ALLOW, allow);
+        if (path.isEmpty())
+            return new ObserveConfig("", allow);
+        if (!path.startsWith("/") || path.endsWith("/") || path.contains("*") || path.contains("?") || routePaths.contains(path) ||
+            routePaths.contains(path + "/") || path.equals(admin.path()))
+            throw new ConfigException(OBSERVE_PATH, path, "a path prefix starting with '/', not ending with '/', that is no route's path nor the admin path, e.g. /_wsproxy");
+        return new ObserveConfig(path, allow);
+    }
+
+    private static void checkAddresses(String param, List<String> allow)
+    {
+        for (String pattern : allow)
+        {
+            try
+            {
+                InetAddressPattern.from(pattern);
+            }
+            catch (IllegalArgumentException x)
+            {
+                throw new ConfigException(param, pattern, "IP addresses, CIDR blocks (10.0.0.0/8) or ranges (10.0.0.1-10.0.0.9)");
+            }
+        }
     }
 
     private static AdminConfig parseAdmin(Params params, Set<String> routePaths)

@@ -80,6 +80,7 @@ public class HttpProxyServlet extends AsyncProxyServlet
     private EdgeGuards guards;
     private Draining draining;
     private BackendTlsConfig tlsConfig;
+    private ExchangeObserver observer = ExchangeObserver.NONE;
 
     @Override
     public void init() throws ServletException
@@ -110,6 +111,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
         if (router == null || pools == null || forwarding == null || bodyConfig == null || guards == null)
             throw new ServletException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
         uploads = new UploadsPerClient(bodyConfig.maxPerClient());
+        if (context.getAttribute(ExchangeObserver.class.getName()) instanceof ExchangeObserver given)
+            observer = given;
         super.init();
         // No total time limit: a long download or an event stream is fine as long as bytes keep coming (readTimeout).
         setTimeout(0);
@@ -163,6 +166,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
         }
         if (!admitted(request, response))
             return;
+        if (observer != ExchangeObserver.NONE)
+            observeCompletion(request);
         if (!hasContent(request))
         {
             super.service(request, response);
@@ -208,6 +213,18 @@ public class HttpProxyServlet extends AsyncProxyServlet
             return true;
         sendProxyResponseError(request, response, admission.refusal().status());
         return false;
+    }
+
+    /** Tells the observer the status and time of this exchange once it has completed, whichever way it ends. */
+    private void observeCompletion(HttpServletRequest request)
+    {
+        long started = System.nanoTime();
+        String path = RequestPath.of(request);
+        Route route = path == null ? null : router.match(path);
+        org.eclipse.jetty.ee10.servlet.ServletContextRequest coreRequest = org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(request);
+        org.eclipse.jetty.ee10.servlet.ServletContextResponse coreResponse = coreRequest.getServletContextResponse();
+        org.eclipse.jetty.server.Request.addCompletionListener(coreRequest, failure ->
+            observer.completed(route, failure != null && !coreResponse.isCommitted() ? 500 : coreResponse.getStatus(), System.nanoTime() - started));
     }
 
     @Override
@@ -322,6 +339,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
         Attempts attempts = attempts(request);
         Endpoint endpoint = attempts.lease.endpoint();
         attempts.pool.reportSuccess(endpoint);
+        if (attempts.tried.size() > 1)
+            observer.failedOver(attempts.route);
         // Not super's: Jetty's re-serializes each value (ResponseHeaders says how); values must pass unchanged.
         ResponseHeaders.copy(serverResponse, response);
         String setCookie = attempts.pool.stickyCookie(attempts.key, endpoint,
@@ -391,7 +410,10 @@ public class HttpProxyServlet extends AsyncProxyServlet
         }
         boolean noResponse = serverResponse == null || serverResponse.getStatus() == 0;
         if (noResponse)
+        {
             pool.reportFailure(endpoint);
+            observer.attemptFailed(attempts.route, endpoint, failure.toString());
+        }
         // Released after the outcome is reported, so that no request in flight means every outcome is in.
         attempts.lease.release();
         Endpoint next = noResponse && mayRetry(request, response, attempts, failure) ? pool.pick(attempts.key, attempts.tried) : null;
@@ -399,6 +421,7 @@ public class HttpProxyServlet extends AsyncProxyServlet
             next == null ? "" : "; trying " + next);
         if (next != null)
         {
+            observer.requestRetried(attempts.route);
             Request proxyRequest = newProxyRequest(request, attempts.start(next, request.getQueryString()));
             copyRequestHeaders(request, proxyRequest);
             addProxyHeaders(request, proxyRequest);

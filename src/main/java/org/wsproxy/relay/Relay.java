@@ -48,6 +48,8 @@ public final class Relay
     // The hop's connection is gone (websocket-core's onClosed), or it never opened.
     private final boolean[] ended = new boolean[2];
     private final String[] closes = new String[2];
+    // The close code each hop sent or ended with (1006 when its connection went without one), 0 while open.
+    private final int[] closeCodes = new int[2];
     private final Callback[] pendingCloseReply = new Callback[2];
     private CloseCodes.Close deferredClientClose;
 
@@ -218,6 +220,7 @@ public final class Relay
         try (AutoLock ignored = lock.lock())
         {
             closed[side.ordinal()] = true;
+            closeCodes[side.ordinal()] = code;
             closes[side.ordinal()] = code + (reason == null || reason.isEmpty() ? "" : " '" + reason + "'");
             if (closeSent[side.ordinal()])
             {
@@ -293,6 +296,45 @@ public final class Relay
             session.close(Callback.NOOP);
         else
             session.close(close.code(), close.reason(), Callback.NOOP);
+    }
+
+    public long id()
+    {
+        return id;
+    }
+
+    /** When the relay was made (System.nanoTime), as its backend handshake started. */
+    public long created()
+    {
+        return created;
+    }
+
+    /** Frames read from {@code side} and relayed to the other hop so far (read without a lock: may lag a little). */
+    public long frames(Side side)
+    {
+        return side == Side.CLIENT ? client.frames() : backend.frames();
+    }
+
+    /** Payload bytes read from {@code side} and relayed to the other hop so far (likewise). */
+    public long bytes(Side side)
+    {
+        return side == Side.CLIENT ? client.bytes() : backend.bytes();
+    }
+
+    /** The close code {@code side} sent or ended with, 0 while it has not. */
+    public int closeCode(Side side)
+    {
+        try (AutoLock ignored = lock.lock())
+        {
+            return closeCodes[side.ordinal()];
+        }
+    }
+
+    /** The client's address as its hop sees it, or null before the client's hop opened. */
+    public java.net.SocketAddress clientAddress()
+    {
+        CoreSession session = client.session();
+        return session == null ? null : session.getRemoteAddress();
     }
 
     /** A one-line summary for the access log, written once both hops are closed. */

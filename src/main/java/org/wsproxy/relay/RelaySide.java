@@ -26,7 +26,10 @@ public abstract class RelaySide implements FrameHandler, Callback
     private volatile Throwable failure;
     // The callback of the frame being written to the other hop; completing it releases the read buffer.
     private Callback pendingFrame;
+    // Frames and payload bytes read here (and written to the other hop): plain fields, written only by this
+    // hop's reading thread, read by the metrics while the session lives (a stale value is fine there).
     private long frames;
+    private long bytes;
     // Whether frames read here may be batched for the other hop: only when this hop says when its reads
     // drain (readDrained), which is when they are flushed. Set before the hop opens.
     private boolean batch;
@@ -49,6 +52,11 @@ public abstract class RelaySide implements FrameHandler, Callback
         return frames;
     }
 
+    long bytes()
+    {
+        return bytes;
+    }
+
     @Override
     public void onOpen(CoreSession session, Callback callback)
     {
@@ -66,6 +74,7 @@ public abstract class RelaySide implements FrameHandler, Callback
             return;
         }
         ++frames;
+        bytes += frame.getPayloadLength();
         pendingFrame = callback;
         unflushed |= batch;
         relay.session(side.other()).sendFrame(frame, this, batch);

@@ -22,6 +22,10 @@ public final class Endpoint
     // Passive health, written by the pool's OutlierDetector under this endpoint's monitor, read lock-free.
     int consecutiveFailures;
     int ejections;
+    // Counted for metrics only, never read by a decision: ejections since start-up, active-check results.
+    private final AtomicLong ejectionsTotal = new AtomicLong();
+    private final AtomicLong checksPassed = new AtomicLong();
+    private final AtomicLong checksFailed = new AtomicLong();
     // Monotonic time (nanoTime) until which this endpoint is ejected; 0 when it is not.
     private volatile long ejectedUntil;
     // Monotonic time (nanoTime) of the latest failure reported, ejected or not: orders the pool's last resort.
@@ -114,6 +118,30 @@ public final class Endpoint
     void ejectUntil(long until)
     {
         ejectedUntil = until;
+        ejectionsTotal.incrementAndGet();
+    }
+
+    void countCheck(boolean passed)
+    {
+        (passed ? checksPassed : checksFailed).incrementAndGet();
+    }
+
+    /** Ejections by passive health since start-up. */
+    public long ejectionsTotal()
+    {
+        return ejectionsTotal.get();
+    }
+
+    /** Active health-check probes that passed since start-up. */
+    public long checksPassed()
+    {
+        return checksPassed.get();
+    }
+
+    /** Active health-check probes that failed since start-up. */
+    public long checksFailed()
+    {
+        return checksFailed.get();
     }
 
     void countFailure(long now)

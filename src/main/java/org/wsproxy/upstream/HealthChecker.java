@@ -91,6 +91,7 @@ public final class HealthChecker extends ContainerLifeCycle
     {
         if (!isRunning())
             return;
+        endpoint.countCheck(failure == null);
         if (failure == null)
         {
             c.bad.set(0);

@@ -19,6 +19,24 @@ final class HandshakeFailures
     {
     }
 
+    /** Why the handshake failed, as one of {@link SessionObserver#FAILURE_CAUSES} (never "rejected" nor "client_gone", which the caller knows). */
+    static String cause(Throwable failure)
+    {
+        for (Throwable t = failure; t != null; t = t.getCause())
+        {
+            if (t instanceof NoBackendException)
+                return "no_backend";
+            if (t instanceof UpgradeException upgrade && upgrade.getResponseStatusCode() >= 200 && upgrade.getResponseStatusCode() != 101)
+            {
+                int status = upgrade.getResponseStatusCode();
+                return status >= 500 ? "backend_5xx" : status >= 400 ? "backend_4xx" : "backend_other";
+            }
+            if (t instanceof TimeoutException || t instanceof SocketTimeoutException)
+                return "timeout";
+        }
+        return isConnectFailure(failure) ? "refused" : "error";
+    }
+
     static int status(Throwable failure)
     {
         for (Throwable t = failure; t != null; t = t.getCause())

@@ -57,8 +57,12 @@ final class PendingUpgrade implements AsyncListener
         async.dispatch();
     }
 
-    /** Second half, on the async dispatch: the backend hop is open, accept the client's upgrade. */
-    void upgrade(ClientUpgrade clientUpgrade, HttpServletRequest request, HttpServletResponse response) throws IOException
+    /**
+     * Second half, on the async dispatch: the backend hop is open, accept the client's upgrade.
+     *
+     * @return the hop when the client got its 101, else null
+     */
+    BackendHop upgrade(ClientUpgrade clientUpgrade, HttpServletRequest request, HttpServletResponse response) throws IOException
     {
         boolean upgraded;
         try
@@ -75,7 +79,9 @@ final class PendingUpgrade implements AsyncListener
             hop.relay().abandon("not a WebSocket upgrade");
             if (!response.isCommitted())
                 respond(response, 400, "wsproxy: not a valid WebSocket upgrade request");
+            return null;
         }
+        return hop;
     }
 
     static void respond(HttpServletResponse response, int status, String message)

@@ -60,8 +60,18 @@ public class WebSocketProxy extends ContainerLifeCycle
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong relaysOpened = new AtomicLong();
     private final AtomicLong handshakesFailed = new AtomicLong();
-    // Each live relay with the lease that counts it against its endpoint's load, and its place in the edge's counts.
-    private final Map<Relay, Live> relays = new ConcurrentHashMap<>();
+    // Each live relay with its route and the lease that counts it against its endpoint's load.
+    private final Map<Relay, LiveSession> relays = new ConcurrentHashMap<>();
+    private volatile SessionObserver observer = SessionObserver.NONE;
+
+    /** A live relay, its route, the lease counting it against its endpoint, and its place in the edge's counts. */
+    public record LiveSession(Relay relay, Route route, Lease lease, Admission admission)
+    {
+        public Endpoint endpoint()
+        {
+            return lease.endpoint();
+        }
+    }
 
     /**
      * @param executor the server's thread pool, for the backend hops too, or null for the client's own
@@ -96,6 +106,12 @@ public class WebSocketProxy extends ContainerLifeCycle
         if (sslContextFactory != null)
             httpClient.setSslContextFactory(sslContextFactory);
         this.client = new WebSocketCoreClient(httpClient, new WebSocketComponents(null, null, bufferPool, null, null, executor));
+    }
+
+    /** Who hears of handshakes and sessions (the metrics); set before start. */
+    public void observe(SessionObserver observer)
+    {
+        this.observer = observer == null ? SessionObserver.NONE : observer;
     }
 
     @Override
@@ -151,6 +167,7 @@ public class WebSocketProxy extends ContainerLifeCycle
         private final Admission admission;
         private final CompletableFuture<BackendHop> result;
         private final List<Endpoint> tried = new ArrayList<>();
+        private final long started = System.nanoTime();
         private final long deadline;
 
         private Attempts(Route route, Pool pool, RequestKey key, String path, String query, HttpFields headers,
@@ -167,7 +184,7 @@ public class WebSocketProxy extends ContainerLifeCycle
             this.headers = headers;
             this.subProtocols = subProtocols;
             this.result = result;
-            this.deadline = System.nanoTime() + route.retry().timeout().toNanos();
+            this.deadline = started + route.retry().timeout().toNanos();
         }
 
         /** @param lastFailure the previous try's failure, or null for the first try */
@@ -188,6 +205,8 @@ public class WebSocketProxy extends ContainerLifeCycle
                 return;
             }
             tried.add(endpoint);
+            if (lastFailure != null)
+                observer.handshakeRetried(route);
             // Counted from the handshake on, so least-connections sees sessions being opened, not only open ones.
             Lease lease = endpoint.lease(true);
             URI target = TargetUri.resolve(endpoint.uri(), route, path, query, true);
@@ -217,23 +236,30 @@ public class WebSocketProxy extends ContainerLifeCycle
                     if (failure == null)
                     {
                         pool.reportSuccess(endpoint);
-                        relays.put(relay, new Live(lease, admission));
+                        relays.put(relay, new LiveSession(relay, route, lease, admission));
                         relaysOpened.incrementAndGet();
+                        observer.opened(route, endpoint, relay, System.nanoTime() - started, tried.size() > 1);
                         BackendHop hop = new BackendHop(relay, relay.backendSide().subProtocol(), backendResponse.headers,
-                            pool.stickyCookie(key, endpoint, cookiePath, secure));
+                            pool.stickyCookie(key, endpoint, cookiePath, secure), route, started);
                         if (!result.complete(hop))
                             relay.abandon("client left during the backend handshake");
                         return;
                     }
                     lease.release();
                     if (result.isDone())
-                        return; // The client left and cancelled this handshake: nothing to say about the backend.
+                    {
+                        // The client left and cancelled this handshake: nothing to say about the backend.
+                        observer.handshakeFailed(route, "client_gone");
+                        return;
+                    }
                     boolean backendFailed = HandshakeFailures.isBackendFailure(failure);
                     if (backendFailed)
                         pool.reportFailure(endpoint);
                     else
                         pool.reportSuccess(endpoint);
-                    LOG.info("ws handshake to {} failed: {}{}", target, HandshakeFailures.describe(failure), backendFailed ? "" : " (the backend's answer)");
+                    String description = HandshakeFailures.describe(failure);
+                    LOG.info("ws handshake to {} failed: {}{}", target, description, backendFailed ? "" : " (the backend's answer)");
+                    observer.attemptFailed(route, endpoint, description);
                     if (backendFailed)
                         next(failure);
                     else
@@ -244,6 +270,7 @@ public class WebSocketProxy extends ContainerLifeCycle
             {
                 lease.release();
                 LOG.info("ws handshake to {} failed: {}", target, x.toString());
+                observer.attemptFailed(route, endpoint, x.toString());
                 fail(x);
             }
         }
@@ -253,6 +280,7 @@ public class WebSocketProxy extends ContainerLifeCycle
             handshakesFailed.incrementAndGet();
             // Before the client is answered, so that a client retrying at once finds its place free.
             admission.release();
+            observer.handshakeFailed(route, HandshakeFailures.cause(failure));
             result.completeExceptionally(failure);
         }
     }
@@ -284,18 +312,14 @@ public class WebSocketProxy extends ContainerLifeCycle
         }
     }
 
-    /** A relay with a backend hop open: what counts it against its endpoint's load and in the edge's limits. */
-    private record Live(Lease lease, Admission admission)
-    {
-    }
-
     private void closed(Relay relay)
     {
-        Live live = relays.remove(relay);
+        LiveSession live = relays.remove(relay);
         if (live != null)
         {
             live.lease().release();
             live.admission().release();
+            observer.closed(live.route(), live.endpoint(), relay);
         }
         if (ACCESS.isInfoEnabled())
             ACCESS.info(relay.summary());
@@ -314,7 +338,7 @@ public class WebSocketProxy extends ContainerLifeCycle
     public int shutdownSessions(Endpoint endpoint)
     {
         int closed = 0;
-        for (Map.Entry<Relay, Live> entry : relays.entrySet())
+        for (Map.Entry<Relay, LiveSession> entry : relays.entrySet())
         {
             if (entry.getValue().lease().endpoint() == endpoint)
             {
@@ -337,6 +361,25 @@ public class WebSocketProxy extends ContainerLifeCycle
     public int relayCount()
     {
         return relays.size();
+    }
+
+    /** The live relays with their routes and endpoints. */
+    public java.util.Collection<LiveSession> liveSessions()
+    {
+        return List.copyOf(relays.values());
+    }
+
+    /** The client got its 101 (called by the filter). */
+    void clientUpgraded(BackendHop hop)
+    {
+        observer.upgraded(hop.route(), hop.relay(), System.nanoTime() - hop.started());
+    }
+
+    /** The proxy itself refused a client's upgrade on {@code route} (malformed, or its own checks). */
+    public void rejected(Route route)
+    {
+        handshakesFailed.incrementAndGet();
+        observer.handshakeFailed(route, "rejected");
     }
 
     public long relaysOpened()

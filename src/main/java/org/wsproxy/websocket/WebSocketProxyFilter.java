@@ -64,7 +64,9 @@ public class WebSocketProxyFilter implements Filter
         if (request.getDispatcherType() == DispatcherType.ASYNC && request.getAttribute(PendingUpgrade.ATTRIBUTE) instanceof PendingUpgrade pending)
         {
             request.removeAttribute(PendingUpgrade.ATTRIBUTE);
-            pending.upgrade(clientUpgrade, request, response);
+            BackendHop hop = pending.upgrade(clientUpgrade, request, response);
+            if (hop != null)
+                proxy.clientUpgraded(hop);
             return;
         }
 
@@ -82,6 +84,7 @@ public class WebSocketProxyFilter implements Filter
         int status = UpgradeRequests.check(request);
         if (status != 0)
         {
+            proxy.rejected(route);
             PendingUpgrade.respond(response, status, "wsproxy: malformed WebSocket upgrade request (" +
                 (status == 426 ? "Sec-WebSocket-Version must be 13" : "needs Connection: Upgrade and a valid Sec-WebSocket-Key") + ")");
             return;
@@ -90,6 +93,7 @@ public class WebSocketProxyFilter implements Filter
         if (draining != null && draining.isDraining())
         {
             // The instance is going away: the client retries, through the balancer, on another one.
+            proxy.rejected(route);
             response.setHeader("Connection", "close");
             PendingUpgrade.respond(response, 503, "503 Service Unavailable");
             return;
@@ -99,6 +103,7 @@ public class WebSocketProxyFilter implements Filter
         Admission admission = guards.admitUpgrade(route, request);
         if (!admission.isAdmitted())
         {
+            proxy.rejected(route);
             int refused = admission.refusal().status();
             if (admission.refusal().retryAfterSeconds() >= 0)
                 response.setHeader("Retry-After", Long.toString(admission.refusal().retryAfterSeconds()));

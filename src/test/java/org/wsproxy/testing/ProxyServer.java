@@ -23,6 +23,7 @@ public class ProxyServer
     private int maxThreads = 200;
     private long stopTimeout;
     private org.eclipse.jetty.http.UriCompliance uriCompliance;
+    private boolean jmx;
     private final java.util.List<String> overrideDescriptors = new java.util.ArrayList<>();
 
     public ProxyServer param(String name, String value)
@@ -79,11 +80,20 @@ public class ProxyServer
         return this;
     }
 
+    /** What jetty-base's jmx module does: the server gets an MBeanContainer on the platform MBean server. */
+    public ProxyServer jmx()
+    {
+        this.jmx = true;
+        return this;
+    }
+
     public ProxyServer start() throws Exception
     {
         org.eclipse.jetty.util.thread.QueuedThreadPool threads = new org.eclipse.jetty.util.thread.QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
         threads.setName("proxy");
         server = new Server(threads);
+        if (jmx)
+            server.addBean(new org.eclipse.jetty.jmx.MBeanContainer(java.lang.management.ManagementFactory.getPlatformMBeanServer()));
         org.eclipse.jetty.server.HttpConfiguration http = new org.eclipse.jetty.server.HttpConfiguration();
         if (uriCompliance != null)
             http.setUriCompliance(uriCompliance);
