@@ -58,6 +58,9 @@ public class WebSocketProxy extends ContainerLifeCycle
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketProxy.class);
     private static final Logger ACCESS = LoggerFactory.getLogger("org.wsproxy.access");
 
+    /** Far above any useful maxHandshakes; a bound only so that nothing is sized by Integer.MAX_VALUE. */
+    private static final int MAX_HANDSHAKES_PER_DESTINATION = 1 << 20;
+
     private final Pools pools;
     private final ForwardingPolicy forwarding;
     private final long maxFrameSize;
@@ -90,6 +93,11 @@ public class WebSocketProxy extends ContainerLifeCycle
         httpClient.setByteBufferPool(bufferPool);
         httpClient.setUserAgentField(null);
         httpClient.setFollowRedirects(false);
+        // Every connection of this client is a handshake in progress (an upgraded one leaves the pool), and the
+        // pools' handshake gates decide how many a backend gets: Jetty's own per-destination limits (64 connections,
+        // 1,024 requests queued) would instead refuse a storm past 1,088 handshakes per backend with 502.
+        httpClient.setMaxConnectionsPerDestination(MAX_HANDSHAKES_PER_DESTINATION);
+        httpClient.setMaxRequestsQueuedPerDestination(MAX_HANDSHAKES_PER_DESTINATION);
         this.client = new WebSocketCoreClient(httpClient, new WebSocketComponents(null, null, bufferPool, null, null, executor));
     }
 
