@@ -45,6 +45,9 @@ public final class Pool
     private final AutoLock updates = new AutoLock();
     private final AtomicReference<Snapshot> snapshot = new AtomicReference<>();
     private final List<Consumer<Endpoint>> downListeners = new CopyOnWriteArrayList<>();
+    // Whether the pool has chosen for a request yet: backends added before (the pools file read at start-up) start
+    // at full weight with the others, as those of the configuration do.
+    private volatile boolean serving;
 
     public Pool(String name, List<BackendConfig> backends, LoadBalancer balancer, PassiveHealthConfig passive)
     {
@@ -97,8 +100,8 @@ public final class Pool
     /**
      * Replaces the members at once: backends already present keep their endpoint (counters, health and live
      * sessions untouched) and take the new weight, backup and drain settings; new ones get a fresh endpoint;
-     * removed ones leave the snapshot, while their live sessions go on until they end. New ones after the first
-     * snapshot slow-start.
+     * removed ones leave the snapshot, while their live sessions go on until they end. New ones slow-start once
+     * the pool has served a request (not those the pools file adds at start-up).
      */
     public void update(List<BackendConfig> backends)
     {
@@ -122,8 +125,8 @@ public final class Pool
                 if (endpoint == null)
                 {
                     endpoint = new Endpoint(backend.uri(), new HandshakeGate(storm.maxHandshakes(), storm.handshakeQueue()));
-                    // Added at run time: it slow-starts. The first snapshot's backends start at full weight.
-                    if (old != null)
+                    // Added while the pool serves: it slow-starts. Those of the start-up start at full weight.
+                    if (serving)
                         endpoint.returned(now);
                 }
                 members.add(new Member(endpoint, backend.weight(), backend.backup(), backend.drain()));
@@ -148,6 +151,8 @@ public final class Pool
     /** {@link #pick(RequestKey, Collection)} at a given monotonic time, for tests on a made-up clock. */
     Endpoint pick(RequestKey key, Collection<Endpoint> tried, long now)
     {
+        if (!serving)
+            serving = true;
         Snapshot current = snapshot.get();
         if (sticky != null)
         {

@@ -106,6 +106,10 @@ public class SlowStartTest
     public void aBackendAddedAtRunTimeSlowStartsAndTheOthersKeepTheirWeight()
     {
         Pool pool = pool(LoadBalancer.roundRobin(), "http://a:80, http://b:80");
+        // Added before the pool served anything (the pools file read at start-up): no slow start.
+        pool.update(Params.backends("test", "http://a:80, http://b:80, http://d:80"), T0);
+        assertEquals(Map.of("a", 1, "b", 1, "d", 1), picks(pool, RequestKey.NONE, 3, T0 + 1));
+        // Added while serving: c slow-starts.
         pool.update(Params.backends("test", "http://a:80, http://b:80, http://c:80"), T0);
         Map<String, Integer> early = picks(pool, RequestKey.NONE, 300, T0 + 1);
         assertEquals(Map.of("a", 150, "b", 150), early);
