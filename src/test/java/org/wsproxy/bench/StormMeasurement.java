@@ -105,24 +105,10 @@ public final class StormMeasurement
         }
         String backendUrl = "http://127.0.0.1:" + port;
         JavaProcess backend = startBackend(port, settings);
-        Path base = JettyBases.copy(jettyBaseSource, workDir.resolve("jetty-base"));
-        JettyBases.pointBackendsAt(base, backendUrl);
-        // The route's own backends make a pool with the default settings: give it a named pool to set them.
-        Path override = base.resolve(JettyBases.OVERRIDE);
-        String xml = Files.readString(override, StandardCharsets.UTF_8);
-        String routeBackends = "<param-name>wsproxy.route.ws.backends</param-name>";
-        int at = xml.indexOf(routeBackends);
-        int valueStart = xml.indexOf("<param-value>", at) + "<param-value>".length();
-        int valueEnd = xml.indexOf("</param-value>", valueStart);
-        xml = xml.substring(0, at) + "<param-name>wsproxy.route.ws.pool</param-name>" + xml.substring(at + routeBackends.length(), valueStart) +
-            "storm" + xml.substring(valueEnd);
-        Files.writeString(override, xml, StandardCharsets.UTF_8);
-        JettyBases.addContextParam(base, "wsproxy.pools", "storm");
-        JettyBases.addContextParam(base, "wsproxy.pool.storm.backends", backendUrl);
-        JettyBases.addContextParam(base, "wsproxy.pool.storm.maxHandshakes", Integer.toString(cap));
-        JettyBases.addContextParam(base, "wsproxy.pool.storm.handshakeQueue", Integer.toString(settings.queue));
-        JettyBases.addContextParam(base, "wsproxy.pool.storm.handshakeQueueTimeout", settings.queueTimeout.toMillis() + "ms");
-        Files.createDirectories(base.resolve("work"));
+        Path base = proxyBase(jettyBaseSource, workDir, "storm", backendUrl, Map.of(
+            "maxHandshakes", Integer.toString(cap),
+            "handshakeQueue", Integer.toString(settings.queue),
+            "handshakeQueueTimeout", settings.queueTimeout.toMillis() + "ms"));
         ScheduledExecutorService timers = Executors.newScheduledThreadPool(2);
         List<HttpClient> https = new ArrayList<>();
         for (int i = 0; i < 4; i++)
@@ -186,6 +172,32 @@ public final class StormMeasurement
             backend.close();
             timers.shutdownNow();
         }
+    }
+
+    /**
+     * A copy of the project's jetty-base whose WebSocket route {@code ws} is served by a named pool of
+     * {@code backends} with {@code poolParams} (the route's own backends would make a pool with the defaults).
+     */
+    static Path proxyBase(Path source, Path workDir, String pool, String backends, Map<String, String> poolParams) throws Exception
+    {
+        Path base = JettyBases.copy(source, workDir.resolve("jetty-base"));
+        String first = backends.split(",")[0].trim();
+        JettyBases.pointBackendsAt(base, first);
+        Path override = base.resolve(JettyBases.OVERRIDE);
+        String xml = Files.readString(override, StandardCharsets.UTF_8);
+        String routeBackends = "<param-name>wsproxy.route.ws.backends</param-name>";
+        int at = xml.indexOf(routeBackends);
+        int valueStart = xml.indexOf("<param-value>", at) + "<param-value>".length();
+        int valueEnd = xml.indexOf("</param-value>", valueStart);
+        xml = xml.substring(0, at) + "<param-name>wsproxy.route.ws.pool</param-name>" + xml.substring(at + routeBackends.length(), valueStart) +
+            pool + xml.substring(valueEnd);
+        Files.writeString(override, xml, StandardCharsets.UTF_8);
+        JettyBases.addContextParam(base, "wsproxy.pools", pool);
+        JettyBases.addContextParam(base, "wsproxy.pool." + pool + ".backends", backends);
+        for (Map.Entry<String, String> param : poolParams.entrySet())
+            JettyBases.addContextParam(base, "wsproxy.pool." + pool + "." + param.getKey(), param.getValue());
+        Files.createDirectories(base.resolve("work"));
+        return base;
     }
 
     private static JavaProcess startBackend(int port, Settings settings) throws Exception
