@@ -44,7 +44,8 @@ import org.wsproxy.e2e.JettyHomeProcess;
 public final class Soak
 {
     private static final Set<String> FLAGS = Set.of("sessions", "minutes", "kill-every", "max-size", "think", "ping-every", "reply-timeout");
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    /** Generous: on a loaded machine a JVM takes its time to start. */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
     /** A session ending this long after a kill (or earlier) was cut by it. */
     private static final long KILL_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -109,6 +110,8 @@ public final class Soak
         private final Counts counts = new Counts();
         private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(4);
         private volatile long lastKill;
+        private volatile long started = System.nanoTime();
+        private volatile PrintStream log = System.out;
         private volatile boolean stopping;
 
         Run(Flags flags)
@@ -147,6 +150,8 @@ public final class Soak
                 timers.scheduleAtFixedRate(usage::sampleQuietly, 2, 2, TimeUnit.SECONDS);
 
                 long start = System.nanoTime();
+                started = start;
+                log = out;
                 for (int i = 0; i < sessions; i++)
                 {
                     Client client = new Client(https.get(i % https.size()), uri);
@@ -164,10 +169,21 @@ public final class Soak
                     {
                         int victim = next++ % 2;
                         lastKill = System.nanoTime();
-                        backends[victim].close();
-                        out.printf("  %4ds: backend %d killed; %s%n", TimeUnit.NANOSECONDS.toSeconds(now - start), ports[victim], progress());
+                        if (backends[victim] != null)
+                            backends[victim].close();
+                        out.printf("  %4ds: backend %d killed; %s%n", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start), ports[victim], progress());
                         Thread.sleep(1000);
-                        backends[victim] = startBackend(ports[victim]);
+                        try
+                        {
+                            backends[victim] = startBackend(ports[victim]);
+                            out.printf("  %4ds: backend %d restarted%n", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start), ports[victim]);
+                        }
+                        catch (IllegalStateException x)
+                        {
+                            // Its clients go to the other one; the next kill of this one starts it again.
+                            backends[victim] = null;
+                            out.printf("  backend %d did not restart: %s%n", ports[victim], x.getMessage());
+                        }
                         nextKill += killEvery.toNanos();
                     }
                     Thread.sleep(Math.max(1, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(Math.min(end, nextKill) - System.nanoTime()))));
@@ -188,7 +204,10 @@ public final class Soak
             finally
             {
                 for (JavaProcess backend : backends)
-                    backend.close();
+                {
+                    if (backend != null)
+                        backend.close();
+                }
                 timers.shutdownNow();
             }
         }
@@ -221,6 +240,7 @@ public final class Soak
 
         private JavaProcess startBackend(int port) throws Exception
         {
+            long began = System.nanoTime();
             CompletableFuture<Integer> listening = new CompletableFuture<>();
             JavaProcess backend = JavaProcess.start("soak-backend", List.of("-Xmx1g"), SoakBackend.class,
                 List.of(Integer.toString(port), Integer.toString(maxSize)), line ->
@@ -235,7 +255,8 @@ public final class Soak
             catch (Exception x)
             {
                 backend.close();
-                throw new IllegalStateException("a backend did not start: " + backend.lastLines(), x);
+                throw new IllegalStateException("a backend did not start in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began) +
+                    " ms: " + backend.lastLines(), x);
             }
             return backend;
         }
@@ -254,6 +275,8 @@ public final class Soak
             private boolean awaiting;
             private long awaitingSince;
             private int tries;
+            private int lastSize;
+            private long openedAt;
             private java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
 
             Client(HttpClient http, URI uri)
@@ -283,6 +306,7 @@ public final class Soak
                     synchronized (lock)
                     {
                         socket = ws;
+                        openedAt = System.nanoTime();
                         sentSeq = 0;
                         receivedSeq = 0;
                         awaiting = false;
@@ -307,7 +331,7 @@ public final class Soak
                         finished.complete(null);
                         return;
                     }
-                    message = SoakMessages.build(++sentSeq, receivedSeq, true, SoakMessages.randomSize(maxSize));
+                    message = SoakMessages.build(++sentSeq, receivedSeq, true, lastSize = SoakMessages.randomSize(maxSize));
                     awaiting = true;
                     awaitingSince = System.nanoTime();
                 }
@@ -331,8 +355,11 @@ public final class Soak
                     socket = null;
                     awaiting = false;
                 }
-                // Not cut, no answer: lost. Start over on a new session.
+                // Not cut, no answer: lost. Said with what helps find why, then start over on a new session.
                 counts.lost.incrementAndGet();
+                long now = System.nanoTime();
+                log.printf("  LOST: message %d (%d B) without an answer for %s, on a session opened at %ds; last kill at %ds; %s%n", seq, lastSize,
+                    replyTimeout, TimeUnit.NANOSECONDS.toSeconds(openedAt - started), TimeUnit.NANOSECONDS.toSeconds(lastKill - started), ws);
                 ws.abort();
                 connect();
             }
