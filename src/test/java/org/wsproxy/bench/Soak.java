@@ -195,6 +195,8 @@ public final class Soak
                 for (Client client : clients)
                     ends.add(client.finish());
                 CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new)).get(replyTimeout.toSeconds() + 30, TimeUnit.SECONDS);
+                // The closes were sent; let their handshakes finish before "at end" is sampled.
+                Thread.sleep(5000);
                 usage.sampleQuietly();
                 String atEnd = usage.sample();
                 print(out, usage, atEnd);
