@@ -37,7 +37,8 @@ import org.wsproxy.websocket.WebSocketProxy;
  * <ul>
  * <li>{@code GET}: the WebSocket relay counts (live, opened, failed handshakes), the edge's (live sessions, and
  * refusals per route and cause), then each pool's members
- * with weight, flags, health and counters, as text.</li>
+ * with weight, flags, health and counters (handshakes in progress, queued, and refused by the handshake cap,
+ * by cause), as text.</li>
  * <li>{@code POST} (or {@code PUT}) with a body in the pools file's syntax: the pools it lists take those
  * backends, validated whole first, like a change of the pools file (sessions are never closed); 400 naming
  * the bad key and value otherwise, with nothing changed.</li>
@@ -217,7 +218,10 @@ class AdminServlet extends HttpServlet
                     .append(member.backup() ? " backup" : "").append(member.drain() ? " drain" : "")
                     .append(e.isUp() ? " up" : " down").append(e.isEjected() ? " ejected" : "")
                     .append(" sessions=").append(e.sessions()).append(" requests=").append(e.requests())
-                    .append(" served=").append(e.served()).append(" failures=").append(e.failures()).append('\n');
+                    .append(" served=").append(e.served()).append(" failures=").append(e.failures())
+                    .append(" handshakes=").append(e.handshakes().active()).append(" handshakesQueued=").append(e.handshakes().queued())
+                    .append(" refusedQueueFull=").append(e.handshakes().refusedQueueFull())
+                    .append(" refusedQueueTimeout=").append(e.handshakes().refusedQueueTimeout()).append('\n');
             }
         }
         response.setStatus(status);

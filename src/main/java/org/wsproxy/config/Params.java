@@ -116,6 +116,24 @@ public final class Params
         throw new ConfigException(name, value, "a whole number greater than 0");
     }
 
+    public int nonNegativeInt(String name, int fallback)
+    {
+        String value = string(name, null);
+        if (value == null)
+            return fallback;
+        try
+        {
+            int number = Integer.parseInt(value);
+            if (number >= 0)
+                return number;
+        }
+        catch (NumberFormatException ignored)
+        {
+            // Reported below, with the parameter's name.
+        }
+        throw new ConfigException(name, value, "a whole number, 0 or more");
+    }
+
     /**
      * Backends, separated by commas and/or white space: each an absolute http, https, ws or wss URL with a
      * host, optionally followed by {@code weight=N}, {@code backup} and {@code drain}

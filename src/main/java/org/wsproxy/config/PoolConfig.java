@@ -12,10 +12,17 @@ import java.util.List;
  * @param healthCheck the active health check, possibly {@link HealthCheckConfig.Kind#NONE}
  * @param shutdownSessionsOnDown close the live WebSocket sessions of a backend that health checks mark down
  * @param stickyCookie the name of the cookie that keeps a client on its backend, or "" for none
+ * @param storm slow start and the cap on concurrent handshakes per backend
  */
 public record PoolConfig(String name, List<BackendConfig> backends, BalancerConfig balancer, PassiveHealthConfig passive,
-                         HealthCheckConfig healthCheck, boolean shutdownSessionsOnDown, String stickyCookie)
+                         HealthCheckConfig healthCheck, boolean shutdownSessionsOnDown, String stickyCookie, StormConfig storm)
 {
+    /** A pool without slow start or a handshake cap. */
+    public PoolConfig(String name, List<BackendConfig> backends, BalancerConfig balancer, PassiveHealthConfig passive,
+                      HealthCheckConfig healthCheck, boolean shutdownSessionsOnDown, String stickyCookie)
+    {
+        this(name, backends, balancer, passive, healthCheck, shutdownSessionsOnDown, stickyCookie, StormConfig.OFF);
+    }
 
     public PoolConfig
     {

@@ -90,6 +90,14 @@ public final class ProxyConfigParser
         defaults.put(pool("<pool>", "healthCheckFall"), "3");
         defaults.put(pool("<pool>", "shutdownSessionsOnDown"), "false");
         defaults.put(pool("<pool>", "stickyCookie"), "");
+        // Slow start is HAProxy's slowstart, off by default there too: it only helps pools of several backends.
+        defaults.put(pool("<pool>", "slowStart"), "0s");
+        // A handshake is held here from the backend connect to its 101, a few milliseconds: 1,000 at once per backend
+        // is a storm (a hundred thousand reconnects a second or more), never a normal day, and the queue lets the
+        // storm wait here rather than fail.
+        defaults.put(pool("<pool>", "maxHandshakes"), "1000");
+        defaults.put(pool("<pool>", "handshakeQueue"), "10000");
+        defaults.put(pool("<pool>", "handshakeQueueTimeout"), "10s");
         defaults.put(STICKY_SECRET, "");
         defaults.put(POOLS_FILE, "");
         defaults.put(POOLS_FILE_INTERVAL, "2s");
@@ -392,7 +400,22 @@ public final class ProxyConfigParser
         String sticky = params.string(stickyParam, DEFAULTS.get(pool("<pool>", "stickyCookie")));
         if (!sticky.isEmpty() && !sticky.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+"))
             throw new ConfigException(stickyParam, sticky, "a cookie name (letters, digits and !#$%&'*+.^_`|~-), or nothing for no sticky cookie");
-        return new PoolConfig(name, backends, balancer, parsePassive(params, name), parseHealthCheck(params, name), shutdown, sticky);
+        return new PoolConfig(name, backends, balancer, parsePassive(params, name), parseHealthCheck(params, name), shutdown, sticky,
+            parseStorm(params, name));
+    }
+
+    private static StormConfig parseStorm(Params params, String name)
+    {
+        // An anonymous pool (a route's own backends) has no parameters of its own: the defaults.
+        Params source = name.startsWith(ROUTE_POOL_PREFIX) ? new Params(Map.of(), PREFIX) : params;
+        Duration slowStart = source.duration(pool(name, "slowStart"), Units.duration(DEFAULTS.get(pool("<pool>", "slowStart"))));
+        int maxHandshakes = source.nonNegativeInt(pool(name, "maxHandshakes"), Integer.parseInt(DEFAULTS.get(pool("<pool>", "maxHandshakes"))));
+        int queue = source.nonNegativeInt(pool(name, "handshakeQueue"), Integer.parseInt(DEFAULTS.get(pool("<pool>", "handshakeQueue"))));
+        String timeoutParam = pool(name, "handshakeQueueTimeout");
+        Duration timeout = source.duration(timeoutParam, Units.duration(DEFAULTS.get(pool("<pool>", "handshakeQueueTimeout"))));
+        if (timeout.toMillis() < 1)
+            throw new ConfigException(timeoutParam, source.string(timeoutParam, ""), "a duration of at least 1ms");
+        return new StormConfig(slowStart, maxHandshakes, queue, timeout);
     }
 
     private static HealthCheckConfig parseHealthCheck(Params params, String name)
@@ -462,7 +485,7 @@ public final class ProxyConfigParser
                 throw new ConfigException(poolParam, "", "the name of a pool from " + POOLS + " (" + String.join(", ", poolNames) + "), or " + backendsParam);
             pool = ROUTE_POOL_PREFIX + name;
             pools.add(new PoolConfig(pool, params.backends(backendsParam), BalancerConfig.ROUND_ROBIN, parsePassive(params, pool),
-                parseHealthCheck(params, pool), false, ""));
+                parseHealthCheck(params, pool), false, "", parseStorm(params, pool)));
         }
         else if (!poolNames.contains(pool))
             throw new ConfigException(poolParam, pool, "the name of a pool from " + POOLS + (poolNames.isEmpty() ? " (which lists none)" : " (" + String.join(", ", poolNames) + ")"));

@@ -32,12 +32,21 @@ public final class Endpoint
     private volatile long lastFailure;
     // Active health, written by the pool's HealthChecker: false once the probes failed `fall` times in a row.
     private volatile boolean up = true;
+    // Monotonic time (nanoTime) at which this endpoint was marked up again or added at run time; 0 when neither.
+    private volatile long returnedAt;
+    private final HandshakeGate handshakes;
 
     Endpoint(URI uri)
+    {
+        this(uri, new HandshakeGate(0, 0));
+    }
+
+    Endpoint(URI uri, HandshakeGate handshakes)
     {
         this.uri = uri;
         this.key = uri.toString();
         this.stickyId = StickyCookie.id(key);
+        this.handshakes = handshakes;
     }
 
     public URI uri()
@@ -165,6 +174,35 @@ public final class Endpoint
     void setUp(boolean up)
     {
         this.up = up;
+    }
+
+    /** It came back (marked up again) or joined the pool at run time at {@code now}: its slow start begins. */
+    void returned(long now)
+    {
+        // 0 means "never"; a clock that reads exactly 0 is moved by a nanosecond.
+        returnedAt = now == 0 ? 1 : now;
+    }
+
+    /**
+     * When this endpoint last became eligible after being out: the later of its latest return ({@link #returned})
+     * and the end of its latest ejection; 0 when it never was out (then there is no slow start, as in HAProxy,
+     * whose slowstart never applies at start-up).
+     */
+    long rampSince()
+    {
+        long returned = returnedAt;
+        long ejection = ejectedUntil;
+        if (returned == 0)
+            return ejection;
+        if (ejection == 0)
+            return returned;
+        return ejection - returned > 0 ? ejection : returned;
+    }
+
+    /** The cap on this endpoint's WebSocket handshakes in progress, with its queue and counters. */
+    public HandshakeGate handshakes()
+    {
+        return handshakes;
     }
 
     /** Whether passive health has this endpoint ejected right now. */

@@ -77,11 +77,40 @@ public interface LoadBalancer
     /** Chooses among one group's members for one request. */
     interface Selector
     {
+        /** {@link #select(RequestKey, Predicate, Weights)} at the configured weights. */
+        default Endpoint select(RequestKey key, Predicate<Member> eligible)
+        {
+            return select(key, eligible, Weights.CONFIGURED);
+        }
+
         /**
          * @param key what the request offers to hash on
          * @param eligible which members may be chosen now (healthy, not draining, not tried yet)
+         * @param weights each member's weight now, less than configured while it slow-starts
          * @return an eligible member's endpoint, or null when no member of this group is eligible
          */
-        Endpoint select(RequestKey key, Predicate<Member> eligible);
+        Endpoint select(RequestKey key, Predicate<Member> eligible, Weights weights);
+    }
+
+    /**
+     * A member's weight at the time of one pick, in units of 1/{@link #SCALE} of a configured weight, so that a
+     * slow start can ramp a weight of 1 in a thousand steps: the configured weight times {@code SCALE}, less
+     * while the member slow-starts (never less than 1, so that it is never left out entirely).
+     */
+    @FunctionalInterface
+    interface Weights
+    {
+        long SCALE = 1000;
+
+        /** The configured weights: no member slow-starts. */
+        Weights CONFIGURED = member -> member.weight() * SCALE;
+
+        long of(Member member);
+
+        /** How far the member's slow start has gone, from near 0 to 1 (done, or none). */
+        default double ramp(Member member)
+        {
+            return Math.min(1.0, (double)of(member) / (member.weight() * SCALE));
+        }
     }
 }

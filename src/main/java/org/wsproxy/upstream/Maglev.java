@@ -17,6 +17,11 @@ import java.util.function.Predicate;
  * <li>A member that is not eligible now (ejected, down, draining, already tried) is walked past to the next
  * slot, without rebuilding: its keys spread over the others, every other key stays where it was.</li>
  * <li>A request without the key (no such header, cookie, parameter) is balanced round-robin.</li>
+ * <li>Slow start cannot change the table (it would move keys between the other members); it admits keys
+ * instead: a member that slow-starts at fraction f of its ramp takes only the keys whose own second hash, read
+ * as a number in [0, 1), is below f, the others walk on as if it were not eligible. Keys come back to it
+ * gradually, each exactly once (no key flaps between two backends during the ramp), and two proxy instances
+ * with the same clock readings agree. When every eligible member refuses the key, the first one takes it.</li>
  * </ul>
  */
 final class Maglev implements LoadBalancer.Selector
@@ -95,11 +100,11 @@ final class Maglev implements LoadBalancer.Selector
     }
 
     @Override
-    public Endpoint select(RequestKey key, Predicate<Member> eligible)
+    public Endpoint select(RequestKey key, Predicate<Member> eligible, LoadBalancer.Weights weights)
     {
         String value = keyOf.apply(key);
         if (value == null)
-            return unkeyed.select(key, eligible);
+            return unkeyed.select(key, eligible, weights);
         boolean any = false;
         for (Member member : members)
         {
@@ -111,15 +116,30 @@ final class Maglev implements LoadBalancer.Selector
         }
         if (!any)
             return null;
-        int slot = (int)Long.remainderUnsigned(hash(value.getBytes(StandardCharsets.UTF_8), 0), TABLE_SIZE);
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        int slot = (int)Long.remainderUnsigned(hash(bytes, 0), TABLE_SIZE);
+        double admission = -1;
+        Member first = null;
         for (int k = 0; k < TABLE_SIZE; k++)
         {
             Member member = table[(slot + k) % TABLE_SIZE];
-            if (eligible.test(member))
+            if (!eligible.test(member))
+                continue;
+            if (first == null)
+                first = member;
+            double ramp = weights.ramp(member);
+            if (ramp >= 1.0)
+                return member.endpoint();
+            if (admission < 0)
+                admission = (hash(bytes, ADMISSION_SEED) >>> 11) * 0x1.0p-53;
+            if (admission < ramp)
                 return member.endpoint();
         }
-        return null;
+        return first == null ? null : first.endpoint();
     }
+
+    /** The seed of the second hash that decides whether a slow-starting member admits a key. Fixed forever. */
+    private static final long ADMISSION_SEED = 0x5851F42D4C957F2DL;
 
     /** 64-bit FNV-1a with a seed, then the SplitMix64 finaliser so that nearby keys land far apart. Fixed forever. */
     static long hash(byte[] bytes, long seed)

@@ -17,12 +17,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wsproxy.config.BackendConfig;
 import org.wsproxy.config.PassiveHealthConfig;
+import org.wsproxy.config.StormConfig;
 
 /**
  * A pool of interchangeable endpoints (Envoy's cluster): "pick one for this request" and "this is how
  * it went". Selection reads an immutable {@link Snapshot} (members and prepared selectors) that a
  * reconfiguration replaces in one atomic swap, so a pick never locks against a change and never sees
  * half of one. Endpoints are kept across snapshots by URL, with their counters and health.
+ * <p>
+ * Slow start (HAProxy's {@code slowstart}): a backend that came back (its ejection over, marked up by health
+ * checks, or added at run time) has its weight ramped linearly from near 0 to its configured weight over
+ * {@code slowStart}, so that clients reconnecting after an outage do not all land on it at once. Nothing is
+ * scheduled: each pick computes the weights of that moment from when each backend came back, so the snapshot
+ * stays immutable. How each balancer uses the ramped weight is said on {@link LoadBalancer}'s implementations.
  */
 public final class Pool
 {
@@ -33,9 +40,14 @@ public final class Pool
     private final PassiveHealthConfig passive;
     private final OutlierDetector outliers;
     private final StickyCookie sticky;
+    private final StormConfig storm;
+    private final long slowStartNanos;
     private final AutoLock updates = new AutoLock();
     private final AtomicReference<Snapshot> snapshot = new AtomicReference<>();
     private final List<Consumer<Endpoint>> downListeners = new CopyOnWriteArrayList<>();
+    // Whether the pool has chosen for a request yet: backends added before (the pools file read at start-up) start
+    // at full weight with the others, as those of the configuration do.
+    private volatile boolean serving;
 
     public Pool(String name, List<BackendConfig> backends, LoadBalancer balancer, PassiveHealthConfig passive)
     {
@@ -45,8 +57,19 @@ public final class Pool
     /** @param sticky the pool's sticky cookie, or null for none */
     public Pool(String name, List<BackendConfig> backends, LoadBalancer balancer, PassiveHealthConfig passive, StickyCookie sticky)
     {
+        this(name, backends, balancer, passive, sticky, StormConfig.OFF);
+    }
+
+    /**
+     * @param sticky the pool's sticky cookie, or null for none
+     * @param storm slow start, and the cap on handshakes each endpoint's {@link Endpoint#handshakes() gate} applies
+     */
+    public Pool(String name, List<BackendConfig> backends, LoadBalancer balancer, PassiveHealthConfig passive, StickyCookie sticky, StormConfig storm)
+    {
         this.name = name;
         this.sticky = sticky;
+        this.storm = storm;
+        this.slowStartNanos = storm.slowStart().toNanos();
         this.balancer = balancer;
         this.passive = passive;
         this.outliers = new OutlierDetector(name, passive);
@@ -77,9 +100,15 @@ public final class Pool
     /**
      * Replaces the members at once: backends already present keep their endpoint (counters, health and live
      * sessions untouched) and take the new weight, backup and drain settings; new ones get a fresh endpoint;
-     * removed ones leave the snapshot, while their live sessions go on until they end.
+     * removed ones leave the snapshot, while their live sessions go on until they end. New ones slow-start once
+     * the pool has served a request (not those the pools file adds at start-up).
      */
     public void update(List<BackendConfig> backends)
+    {
+        update(backends, System.nanoTime());
+    }
+
+    void update(List<BackendConfig> backends, long now)
     {
         if (backends.isEmpty())
             throw new IllegalArgumentException("A pool needs at least one backend: " + name);
@@ -94,7 +123,12 @@ public final class Pool
             {
                 Endpoint endpoint = existing.get(backend.uri());
                 if (endpoint == null)
-                    endpoint = new Endpoint(backend.uri());
+                {
+                    endpoint = new Endpoint(backend.uri(), new HandshakeGate(storm.maxHandshakes(), storm.handshakeQueue()));
+                    // Added while the pool serves: it slow-starts. Those of the start-up start at full weight.
+                    if (serving)
+                        endpoint.returned(now);
+                }
                 members.add(new Member(endpoint, backend.weight(), backend.backup(), backend.drain()));
             }
             snapshot.set(new Snapshot(old == null ? 1 : old.version() + 1, members, balancer));
@@ -117,6 +151,8 @@ public final class Pool
     /** {@link #pick(RequestKey, Collection)} at a given monotonic time, for tests on a made-up clock. */
     Endpoint pick(RequestKey key, Collection<Endpoint> tried, long now)
     {
+        if (!serving)
+            serving = true;
         Snapshot current = snapshot.get();
         if (sticky != null)
         {
@@ -127,7 +163,8 @@ public final class Pool
             if (member != null && !tried.contains(member.endpoint()) && member.endpoint().isHealthy(now))
                 return member.endpoint();
         }
-        Endpoint endpoint = current.select(key, m -> !m.drain() && !tried.contains(m.endpoint()) && m.endpoint().isHealthy(now));
+        LoadBalancer.Weights weights = slowStartNanos == 0 ? LoadBalancer.Weights.CONFIGURED : m -> weight(m, now);
+        Endpoint endpoint = current.select(key, m -> !m.drain() && !tried.contains(m.endpoint()) && m.endpoint().isHealthy(now), weights);
         if (endpoint == null)
         {
             endpoint = current.lastResort(tried, now);
@@ -135,6 +172,29 @@ public final class Pool
                 LOG.debug("pool {}: every backend is ejected, trying the least recently failed: {}", name, endpoint);
         }
         return endpoint;
+    }
+
+    /**
+     * A member's weight at {@code now} in units of 1/{@link LoadBalancer.Weights#SCALE}: the configured weight,
+     * or while it slow-starts that times the fraction of {@code slowStart} gone since it came back, at least 1.
+     */
+    long weight(Member member, long now)
+    {
+        long full = member.weight() * LoadBalancer.Weights.SCALE;
+        long since = member.endpoint().rampSince();
+        if (slowStartNanos == 0 || since == 0)
+            return full;
+        long elapsed = now - since;
+        if (elapsed >= slowStartNanos)
+            return full;
+        if (elapsed <= 0)
+            return 1;
+        return Math.max(1, (long)(full * ((double)elapsed / slowStartNanos)));
+    }
+
+    public StormConfig storm()
+    {
+        return storm;
     }
 
     /**
@@ -185,11 +245,17 @@ public final class Pool
         }
     }
 
-    /** Active health: the endpoint takes new sessions again (unless ejected or draining). */
+    /** Active health: the endpoint takes new sessions again (unless ejected or draining), slow-starting. */
     public void markUp(Endpoint endpoint, String why)
     {
+        markUp(endpoint, why, System.nanoTime());
+    }
+
+    void markUp(Endpoint endpoint, String why, long now)
+    {
+        endpoint.returned(now);
         endpoint.setUp(true);
-        LOG.info("pool {}: {} marked up: {}", name, endpoint, why);
+        LOG.info("pool {}: {} marked up: {}{}", name, endpoint, why, slowStartNanos == 0 ? "" : ", slow start over " + storm.slowStart());
     }
 
     /** Called with each endpoint that active health checks mark down, on the checker's thread. */
@@ -252,11 +318,11 @@ public final class Pool
         }
 
         /** Backups only when no primary is eligible. */
-        Endpoint select(RequestKey key, Predicate<Member> eligible)
+        Endpoint select(RequestKey key, Predicate<Member> eligible, LoadBalancer.Weights weights)
         {
-            Endpoint endpoint = primaries == null ? null : primaries.select(key, eligible);
+            Endpoint endpoint = primaries == null ? null : primaries.select(key, eligible, weights);
             if (endpoint == null && backups != null)
-                endpoint = backups.select(key, eligible);
+                endpoint = backups.select(key, eligible, weights);
             return endpoint;
         }
 

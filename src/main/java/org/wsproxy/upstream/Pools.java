@@ -21,7 +21,7 @@ public final class Pools
         for (PoolConfig pool : pools)
         {
             StickyCookie sticky = pool.stickyCookie().isEmpty() ? null : new StickyCookie(pool.stickyCookie(), pool.name(), stickySecret);
-            map.put(pool.name(), new Pool(pool.name(), pool.backends(), LoadBalancer.of(pool.balancer()), pool.passive(), sticky));
+            map.put(pool.name(), new Pool(pool.name(), pool.backends(), LoadBalancer.of(pool.balancer()), pool.passive(), sticky, pool.storm()));
         }
         this.byName = Collections.unmodifiableMap(map);
     }

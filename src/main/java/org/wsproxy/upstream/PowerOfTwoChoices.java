@@ -42,7 +42,7 @@ final class PowerOfTwoChoices implements LoadBalancer.Selector
     }
 
     @Override
-    public Endpoint select(RequestKey key, Predicate<Member> eligible)
+    public Endpoint select(RequestKey key, Predicate<Member> eligible, LoadBalancer.Weights weights)
     {
         Member[] candidates = new Member[members.length];
         int count = 0;
@@ -62,8 +62,9 @@ final class PowerOfTwoChoices implements LoadBalancer.Selector
             ++j;
         Member a = candidates[i];
         Member b = candidates[j];
-        long loadA = a.endpoint().load() * (long)b.weight();
-        long loadB = b.endpoint().load() * (long)a.weight();
+        // The load a pick would make, per unit of weight now (see LeastConnections for the one more).
+        long loadA = (a.endpoint().load() + 1L) * weights.of(b);
+        long loadB = (b.endpoint().load() + 1L) * weights.of(a);
         return (loadA <= loadB ? a : b).endpoint();
     }
 }

@@ -9,7 +9,8 @@ import org.eclipse.jetty.util.thread.AutoLock;
  * nginx's smooth weighted round-robin: every pick adds each eligible member's weight to its current
  * value, takes the largest and subtracts the total from it. Over any run the picks follow the weights
  * within one, interleaved. Members that are not eligible take no part, so while one is skipped the
- * others share its turns in proportion.
+ * others share its turns in proportion. Weights are read at each pick, so a member that slow-starts takes a
+ * growing share of the turns.
  */
 final class RoundRobin implements LoadBalancer.Selector
 {
@@ -40,7 +41,7 @@ final class RoundRobin implements LoadBalancer.Selector
     }
 
     @Override
-    public Endpoint select(RequestKey key, Predicate<Member> eligible)
+    public Endpoint select(RequestKey key, Predicate<Member> eligible, LoadBalancer.Weights weights)
     {
         try (AutoLock ignored = lock.lock())
         {
@@ -50,8 +51,9 @@ final class RoundRobin implements LoadBalancer.Selector
             {
                 if (!eligible.test(members[i]))
                     continue;
-                current[i] += members[i].weight();
-                total += members[i].weight();
+                long weight = weights.of(members[i]);
+                current[i] += weight;
+                total += weight;
                 if (best < 0 || current[i] > current[best])
                     best = i;
             }

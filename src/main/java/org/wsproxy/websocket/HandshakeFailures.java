@@ -11,7 +11,7 @@ import org.eclipse.jetty.websocket.core.exception.UpgradeException;
 
 /**
  * What the client hears when the backend's handshake fails, decided in one place: the backend's own
- * non-101 status is passed on; no eligible backend is 503; a timeout is 504; anything else (refused, reset, bad answer) is 502.
+ * non-101 status is passed on; no eligible backend, or one with too many handshakes in progress and queued, is 503; a timeout is 504; anything else (refused, reset, bad answer) is 502.
  */
 final class HandshakeFailures
 {
@@ -41,7 +41,7 @@ final class HandshakeFailures
     {
         for (Throwable t = failure; t != null; t = t.getCause())
         {
-            if (t instanceof NoBackendException)
+            if (t instanceof NoBackendException || t instanceof BackendBusyException)
                 return 503;
             if (t instanceof UpgradeException upgrade && upgrade.getResponseStatusCode() >= 200 && upgrade.getResponseStatusCode() != 101)
                 return upgrade.getResponseStatusCode();
@@ -76,13 +76,15 @@ final class HandshakeFailures
         return isConnectFailure(failure);
     }
 
-    /** Seconds for a 503's Retry-After header, or -1 when the failure is not "no eligible backend". */
+    /** Seconds for a 503's Retry-After header, or -1 when the failure is not "no eligible backend" or "backend busy". */
     static long retryAfterSeconds(Throwable failure)
     {
         for (Throwable t = failure; t != null; t = t.getCause())
         {
             if (t instanceof NoBackendException none)
                 return none.retryAfter().toSeconds();
+            if (t instanceof BackendBusyException busy)
+                return busy.retryAfter().toSeconds();
         }
         return -1;
     }

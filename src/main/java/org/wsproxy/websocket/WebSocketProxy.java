@@ -1,6 +1,7 @@
 package org.wsproxy.websocket;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +9,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,6 +22,7 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.eclipse.jetty.websocket.core.WebSocketComponents;
 import org.eclipse.jetty.websocket.core.client.CoreClientUpgradeRequest;
 import org.eclipse.jetty.websocket.core.exception.UpgradeException;
@@ -35,7 +39,9 @@ import org.wsproxy.relay.RelayClientConnector;
 import org.wsproxy.relay.RelaySettings;
 import org.wsproxy.route.Route;
 import org.wsproxy.route.TargetUri;
+import org.wsproxy.observe.RateLimitedLog;
 import org.wsproxy.upstream.Endpoint;
+import org.wsproxy.upstream.HandshakeGate;
 import org.wsproxy.upstream.Lease;
 import org.wsproxy.upstream.Pool;
 import org.wsproxy.upstream.Pools;
@@ -53,10 +59,20 @@ public class WebSocketProxy extends ContainerLifeCycle
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketProxy.class);
     private static final Logger ACCESS = LoggerFactory.getLogger("org.wsproxy.access");
 
+    /** Far above any useful maxHandshakes; a bound only so that nothing is sized by Integer.MAX_VALUE. */
+    private static final int MAX_HANDSHAKES_PER_DESTINATION = 1 << 20;
+
     private final Pools pools;
     private final ForwardingPolicy forwarding;
     private final long maxFrameSize;
     private final WebSocketCoreClient client;
+    private final HttpClient httpClient;
+    // The HTTP client's, once started: queue deadlines, and the hand-over of a freed handshake place.
+    private Scheduler scheduler;
+    private Executor executor;
+    // A storm refuses thousands a second: one line per cause and interval, with the count left out.
+    private final RateLimitedLog queueFullLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
+    private final RateLimitedLog queueTimeoutLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong relaysOpened = new AtomicLong();
     private final AtomicLong handshakesFailed = new AtomicLong();
@@ -97,7 +113,7 @@ public class WebSocketProxy extends ContainerLifeCycle
         // The backend's 101 (or refusal) is handled where it was read, on the selector thread: what follows (the
         // backend session's set-up, the failover to another backend, the client's dispatch) never blocks.
         transport.setInvocationType(org.eclipse.jetty.util.thread.Invocable.InvocationType.NON_BLOCKING);
-        HttpClient httpClient = new HttpClient(transport);
+        this.httpClient = new HttpClient(transport);
         httpClient.setName("wsproxy-backend-websocket");
         httpClient.setExecutor(executor);
         httpClient.setByteBufferPool(bufferPool);
@@ -105,6 +121,11 @@ public class WebSocketProxy extends ContainerLifeCycle
         httpClient.setFollowRedirects(false);
         if (sslContextFactory != null)
             httpClient.setSslContextFactory(sslContextFactory);
+        // Every connection of this client is a handshake in progress (an upgraded one leaves the pool), and the
+        // pools' handshake gates decide how many a backend gets: Jetty's own per-destination limits (64 connections,
+        // 1,024 requests queued) would instead refuse a storm past 1,088 handshakes per backend with 502.
+        httpClient.setMaxConnectionsPerDestination(MAX_HANDSHAKES_PER_DESTINATION);
+        httpClient.setMaxRequestsQueuedPerDestination(MAX_HANDSHAKES_PER_DESTINATION);
         this.client = new WebSocketCoreClient(httpClient, new WebSocketComponents(null, null, bufferPool, null, null, executor));
     }
 
@@ -118,6 +139,8 @@ public class WebSocketProxy extends ContainerLifeCycle
     protected void doStart() throws Exception
     {
         client.start();
+        scheduler = httpClient.getScheduler();
+        executor = httpClient.getExecutor();
         super.doStart();
     }
 
@@ -207,71 +230,176 @@ public class WebSocketProxy extends ContainerLifeCycle
             tried.add(endpoint);
             if (lastFailure != null)
                 observer.handshakeRetried(route);
-            // Counted from the handshake on, so least-connections sees sessions being opened, not only open ones.
-            Lease lease = endpoint.lease(true);
-            URI target = TargetUri.resolve(endpoint.uri(), route, path, query, true);
-            Relay relay = new Relay(ids.incrementAndGet(), target.toString(), new RelaySettings(route.idleTimeout(), maxFrameSize), WebSocketProxy.this::closed);
-            CoreClientUpgradeRequest upgrade = new BackendUpgrade(client, target, relay);
-            upgrade.headers(fields -> fields.add(headers));
-            upgrade.setSubProtocols(subProtocols);
-            // A retry gets what is left of the total time if that is less than a whole connect timeout.
-            long timeout = route.connectTimeout().toMillis();
-            if (lastFailure != null)
-                timeout = Math.max(1, Math.min(timeout, TimeUnit.NANOSECONDS.toMillis(left)));
-            upgrade.timeout(timeout, TimeUnit.MILLISECONDS);
-            upgrade.setConfiguration(relay.settings().asCustomizer());
-            BackendResponse backendResponse = new BackendResponse();
-            upgrade.addListener(backendResponse);
-            try
+            new Attempt(endpoint, lastFailure).enter();
+        }
+
+        /**
+         * One try on one endpoint: through the endpoint's handshake gate (at once, after a wait in its queue,
+         * or refused with 503), then the backend handshake. Counted against the endpoint's load from the gate
+         * on, so that least-connections sees handshakes waiting for it too.
+         */
+        private final class Attempt
+        {
+            private final Endpoint endpoint;
+            private final Throwable lastFailure;
+            private final Lease lease;
+            private final HandshakeGate.Ticket ticket;
+            private volatile Scheduler.Task queueTimer;
+
+            private Attempt(Endpoint endpoint, Throwable lastFailure)
             {
-                CompletableFuture<?> connecting = client.connect(upgrade);
-                // A client that leaves while we connect cancels the result; pass that on to the connect.
-                result.whenComplete((r, x) ->
-                {
-                    if (x != null)
-                        connecting.cancel(false);
-                });
-                connecting.whenComplete((session, failure) ->
-                {
-                    if (failure == null)
-                    {
-                        pool.reportSuccess(endpoint);
-                        relays.put(relay, new LiveSession(relay, route, lease, admission));
-                        relaysOpened.incrementAndGet();
-                        observer.opened(route, endpoint, relay, System.nanoTime() - started, tried.size() > 1);
-                        BackendHop hop = new BackendHop(relay, relay.backendSide().subProtocol(), backendResponse.headers,
-                            pool.stickyCookie(key, endpoint, cookiePath, secure), route, started);
-                        if (!result.complete(hop))
-                            relay.abandon("client left during the backend handshake");
-                        return;
-                    }
-                    lease.release();
-                    if (result.isDone())
-                    {
-                        // The client left and cancelled this handshake: nothing to say about the backend.
-                        observer.handshakeFailed(route, "client_gone");
-                        return;
-                    }
-                    boolean backendFailed = HandshakeFailures.isBackendFailure(failure);
-                    if (backendFailed)
-                        pool.reportFailure(endpoint);
-                    else
-                        pool.reportSuccess(endpoint);
-                    String description = HandshakeFailures.describe(failure);
-                    LOG.info("ws handshake to {} failed: {}{}", target, description, backendFailed ? "" : " (the backend's answer)");
-                    observer.attemptFailed(route, endpoint, description);
-                    if (backendFailed)
-                        next(failure);
-                    else
-                        fail(failure);
-                });
+                this.endpoint = endpoint;
+                this.lastFailure = lastFailure;
+                this.lease = endpoint.lease(true);
+                this.ticket = endpoint.handshakes().ticket(this::granted);
             }
-            catch (Throwable x)
+
+            void enter()
+            {
+                switch (ticket.enter())
+                {
+                    case GRANTED -> handshake();
+                    case QUEUED ->
+                    {
+                        Duration timeout = pool.storm().handshakeQueueTimeout();
+                        queueTimer = scheduler.schedule(this::expired, timeout.toMillis(), TimeUnit.MILLISECONDS);
+                        // A client that leaves while queued gives its place up.
+                        result.whenComplete((r, x) ->
+                        {
+                            if (x != null && ticket.cancel(false))
+                                lease.release();
+                        });
+                        if (LOG.isDebugEnabled())
+                            LOG.debug("ws handshake to {} queued: {}", endpoint, endpoint.handshakes());
+                    }
+                    default ->
+                    {
+                        HandshakeGate gate = endpoint.handshakes();
+                        queueFullLog.warn("wsproxy: ws handshake to {} refused (503): {} handshakes in progress and {} queued, " +
+                            "the most wsproxy.pool.{}.maxHandshakes and .handshakeQueue allow", endpoint, gate.max(), gate.queued(), pool.name());
+                        busy("backend " + endpoint + ": handshake queue full");
+                    }
+                }
+            }
+
+            /** On the thread of the handshake that freed the place: hand over to the thread pool, never start here. */
+            private void granted()
+            {
+                Scheduler.Task timer = queueTimer;
+                if (timer != null)
+                    timer.cancel();
+                try
+                {
+                    executor.execute(() ->
+                    {
+                        if (result.isDone())
+                        {
+                            // The client left (or the queue deadline won the race): pass the place on at once.
+                            ticket.release();
+                            lease.release();
+                            return;
+                        }
+                        handshake();
+                    });
+                }
+                catch (RejectedExecutionException x)
+                {
+                    ticket.release();
+                    lease.release();
+                    fail(x);
+                }
+            }
+
+            private void expired()
+            {
+                if (!ticket.cancel(true))
+                    return;
+                queueTimeoutLog.warn("wsproxy: ws handshake to {} refused (503): waited wsproxy.pool.{}.handshakeQueueTimeout ({}) in its queue",
+                    endpoint, pool.name(), pool.storm().handshakeQueueTimeout());
+                busy("backend " + endpoint + ": handshake queue timeout");
+            }
+
+            private void busy(String why)
             {
                 lease.release();
-                LOG.info("ws handshake to {} failed: {}", target, x.toString());
-                observer.attemptFailed(route, endpoint, x.toString());
-                fail(x);
+                fail(new BackendBusyException(why, jitteredRetryAfter(pool.storm().handshakeQueueTimeout())));
+            }
+
+            private void handshake()
+            {
+                if (result.isDone())
+                {
+                    ticket.release();
+                    lease.release();
+                    return;
+                }
+                URI target = TargetUri.resolve(endpoint.uri(), route, path, query, true);
+                Relay relay = new Relay(ids.incrementAndGet(), target.toString(), new RelaySettings(route.idleTimeout(), maxFrameSize), WebSocketProxy.this::closed);
+                CoreClientUpgradeRequest upgrade = new BackendUpgrade(client, target, relay);
+                upgrade.headers(fields -> fields.add(headers));
+                upgrade.setSubProtocols(subProtocols);
+                // A retry gets what is left of the total time if that is less than a whole connect timeout.
+                long timeout = route.connectTimeout().toMillis();
+                if (lastFailure != null)
+                    timeout = Math.max(1, Math.min(timeout, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                upgrade.timeout(timeout, TimeUnit.MILLISECONDS);
+                upgrade.setConfiguration(relay.settings().asCustomizer());
+                BackendResponse backendResponse = new BackendResponse();
+                upgrade.addListener(backendResponse);
+                try
+                {
+                    CompletableFuture<?> connecting = client.connect(upgrade);
+                    // A client that leaves while we connect cancels the result; pass that on to the connect.
+                    result.whenComplete((r, x) ->
+                    {
+                        if (x != null)
+                            connecting.cancel(false);
+                    });
+                    connecting.whenComplete((session, failure) ->
+                    {
+                        // The handshake is over either way: its place goes to the next one queued for this backend.
+                        ticket.release();
+                        if (failure == null)
+                        {
+                            pool.reportSuccess(endpoint);
+                            relays.put(relay, new LiveSession(relay, route, lease, admission));
+                            relaysOpened.incrementAndGet();
+                            observer.opened(route, endpoint, relay, System.nanoTime() - started, tried.size() > 1);
+                            BackendHop hop = new BackendHop(relay, relay.backendSide().subProtocol(), backendResponse.headers,
+                                pool.stickyCookie(key, endpoint, cookiePath, secure), route, started);
+                            if (!result.complete(hop))
+                                relay.abandon("client left during the backend handshake");
+                            return;
+                        }
+                        lease.release();
+                        if (result.isDone())
+                        {
+                            // The client left and cancelled this handshake: nothing to say about the backend.
+                            observer.handshakeFailed(route, "client_gone");
+                            return;
+                        }
+                        boolean backendFailed = HandshakeFailures.isBackendFailure(failure);
+                        if (backendFailed)
+                            pool.reportFailure(endpoint);
+                        else
+                            pool.reportSuccess(endpoint);
+                        String description = HandshakeFailures.describe(failure);
+                        LOG.info("ws handshake to {} failed: {}{}", target, description, backendFailed ? "" : " (the backend's answer)");
+                        observer.attemptFailed(route, endpoint, description);
+                        if (backendFailed)
+                            next(failure);
+                        else
+                            fail(failure);
+                    });
+                }
+                catch (Throwable x)
+                {
+                    ticket.release();
+                    lease.release();
+                    LOG.info("ws handshake to {} failed: {}", target, x.toString());
+                    observer.attemptFailed(route, endpoint, x.toString());
+                    fail(x);
+                }
             }
         }
 
@@ -310,6 +438,16 @@ public class WebSocketProxy extends ContainerLifeCycle
         {
             headers = response.getHeaders();
         }
+    }
+
+    /**
+     * A Retry-After for a busy backend, spread at random from 1 s to twice the queue timeout (at least 2 s):
+     * clients told the same number would all come back in the same second and make the next storm.
+     */
+    static Duration jitteredRetryAfter(Duration queueTimeout)
+    {
+        long window = Math.max(2, (2 * queueTimeout.toMillis() + 999) / 1000);
+        return Duration.ofSeconds(1 + ThreadLocalRandom.current().nextLong(window));
     }
 
     private void closed(Relay relay)

@@ -807,4 +807,31 @@ public class ProxyConfigParserTest
         raw.put("wsproxy.backendTrustStorePassword", "s3cret-pass");
         assertFalse(parse(raw).backendTls().toString().contains("s3cret-pass"));
     }
+
+    @Test
+    public void stormSettingsPerPoolWithDefaultsAndRefusals()
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.pools", "chat, web");
+        raw.put("wsproxy.pool.chat.backends", "http://10.0.0.1:8080");
+        raw.put("wsproxy.pool.web.backends", "http://10.0.1.1:8080");
+        raw.put("wsproxy.pool.chat.slowStart", "30s");
+        raw.put("wsproxy.pool.chat.maxHandshakes", "0");
+        raw.put("wsproxy.pool.chat.handshakeQueue", "50");
+        raw.put("wsproxy.pool.chat.handshakeQueueTimeout", "2s");
+        ProxyConfig config = parse(raw);
+        StormConfig chat = config.pools().stream().filter(p -> p.name().equals("chat")).findFirst().orElseThrow().storm();
+        assertEquals(new StormConfig(java.time.Duration.ofSeconds(30), 0, 50, java.time.Duration.ofSeconds(2)), chat);
+        StormConfig web = config.pools().stream().filter(p -> p.name().equals("web")).findFirst().orElseThrow().storm();
+        assertEquals(new StormConfig(java.time.Duration.ZERO, 1000, 10000, java.time.Duration.ofSeconds(10)), web);
+        assertTrue(web.capped());
+
+        for (String[] bad : new String[][] {{"slowStart", "-1s"}, {"slowStart", "30"}, {"maxHandshakes", "-1"}, {"maxHandshakes", "many"},
+            {"handshakeQueue", "1.5"}, {"handshakeQueueTimeout", "0s"}})
+        {
+            Map<String, String> wrong = new HashMap<>(raw);
+            wrong.put("wsproxy.pool.chat." + bad[0], bad[1]);
+            assertRefused(wrong, "wsproxy.pool.chat." + bad[0], bad[1]);
+        }
+    }
 }
