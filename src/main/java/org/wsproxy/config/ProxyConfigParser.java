@@ -94,6 +94,21 @@ public final class ProxyConfigParser
         defaults.put(REQUEST_BUFFER_SIZE, "1MiB");
         defaults.put(CLIENT_BODY_TIMEOUT, "60s");
         defaults.put(MAX_UPLOADS_PER_CLIENT, "32");
+        // Relay limits, off by default: the relay holds at most maxFrameSize of a message whatever its size, so a
+        // size limit protects the backend, whose own limit is the one that knows its messages; rates depend on the
+        // application. Keepalive is off as it always was; the README's example turns it on at 30 s.
+        defaults.put(PREFIX + RelayPolicyParser.MAX_CLIENT_MESSAGE_SIZE, "0B");
+        defaults.put(PREFIX + RelayPolicyParser.MAX_BACKEND_MESSAGE_SIZE, "0B");
+        defaults.put(PREFIX + RelayPolicyParser.CLIENT_MESSAGE_RATE, "0");
+        defaults.put(PREFIX + RelayPolicyParser.CLIENT_BYTE_RATE, "0B");
+        defaults.put(PREFIX + RelayPolicyParser.BACKEND_MESSAGE_RATE, "0");
+        defaults.put(PREFIX + RelayPolicyParser.BACKEND_BYTE_RATE, "0B");
+        defaults.put(PREFIX + RelayPolicyParser.RATE_BURST, "1s");
+        defaults.put(PREFIX + RelayPolicyParser.OVER_RATE, "close");
+        defaults.put(PREFIX + RelayPolicyParser.PING_INTERVAL, "0s");
+        defaults.put(PREFIX + RelayPolicyParser.PING_TIMEOUT, "10s");
+        for (String key : RelayPolicyParser.KEYS)
+            defaults.put(route("<name>", key), PREFIX + key);
         DEFAULTS = Map.copyOf(defaults);
     }
 
@@ -144,6 +159,7 @@ public final class ProxyConfigParser
             }
         }
 
+        RelayPolicyConfig relayPolicy = RelayPolicyParser.parseDefaults(params);
         RetryConfig retry = new RetryConfig(
             params.positiveInt(MAX_ATTEMPTS, Integer.parseInt(DEFAULTS.get(MAX_ATTEMPTS))),
             params.duration(RETRY_TIMEOUT, Units.duration(DEFAULTS.get(RETRY_TIMEOUT))));
@@ -168,7 +184,7 @@ public final class ProxyConfigParser
         {
             if (!NAME.matcher(name).matches() || !seen.add(name))
                 throw new ConfigException(ROUTES, params.string(ROUTES, ""), "distinct route names of letters, digits, '-' and '_'");
-            RouteConfig route = parseRoute(params, name, poolNames, pools, connectTimeout, idleTimeout, readTimeout, retry);
+            RouteConfig route = parseRoute(params, name, poolNames, pools, connectTimeout, idleTimeout, readTimeout, retry, relayPolicy);
             if (!paths.add(route.pathPrefix()))
                 throw new ConfigException(route(name, "path"), route.pathPrefix(), "a path no other route has");
             routes.add(route);
@@ -290,7 +306,8 @@ public final class ProxyConfigParser
     }
 
     private static RouteConfig parseRoute(Params params, String name, Set<String> poolNames, List<PoolConfig> pools,
-                                          Duration connectTimeout, Duration idleTimeout, Duration readTimeout, RetryConfig retry)
+                                          Duration connectTimeout, Duration idleTimeout, Duration readTimeout, RetryConfig retry,
+                                          RelayPolicyConfig relayPolicy)
     {
         String pathParam = route(name, "path");
         String path = params.required(pathParam, "a path prefix starting with '/', e.g. /ws/");
@@ -320,7 +337,8 @@ public final class ProxyConfigParser
             params.duration(route(name, "idleTimeout"), idleTimeout),
             params.duration(route(name, "readTimeout"), readTimeout),
             new RetryConfig(params.positiveInt(route(name, "maxAttempts"), retry.maxAttempts()),
-                params.duration(route(name, "retryTimeout"), retry.timeout())));
+                params.duration(route(name, "retryTimeout"), retry.timeout())),
+            RelayPolicyParser.parseRoute(params, name, relayPolicy));
     }
 
     /** Parses the HTTP servlet's init-params. */

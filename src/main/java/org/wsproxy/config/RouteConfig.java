@@ -14,8 +14,10 @@ import java.time.Duration;
  * @param idleTimeout WebSocket: a session with no frame either way for this long is closed on both hops
  * @param readTimeout HTTP: the longest wait for the backend between two reads, then 504
  * @param retry how many backends one request may try, and for how long
+ * @param relayPolicy WebSocket: message size and rate limits, and keepalive pings, per session
  */
 public record RouteConfig(String name, String pathPrefix, String pool, boolean websocket,
-                          Duration connectTimeout, Duration idleTimeout, Duration readTimeout, RetryConfig retry)
+                          Duration connectTimeout, Duration idleTimeout, Duration readTimeout, RetryConfig retry,
+                          RelayPolicyConfig relayPolicy)
 {
 }

@@ -17,7 +17,7 @@ public class RouterTest
     static RouteConfig config(String name, String path)
     {
         return new RouteConfig(name, path, "route:" + name, true,
-            Duration.ofSeconds(5), Duration.ofHours(24), Duration.ofSeconds(60), new org.wsproxy.config.RetryConfig(3, Duration.ofSeconds(15)));
+            Duration.ofSeconds(5), Duration.ofHours(24), Duration.ofSeconds(60), new org.wsproxy.config.RetryConfig(3, Duration.ofSeconds(15)), null);
     }
 
     private static Router router(RouteConfig... configs)
