@@ -34,7 +34,8 @@ import org.wsproxy.websocket.WebSocketProxy;
  * a request with two {@code Authorization} headers gets 400. Refusals are logged at most once per
  * {@link #REFUSAL_LOG_INTERVAL} per kind, with the count of those left out.
  * <ul>
- * <li>{@code GET}: the WebSocket relay counts (live, opened, failed handshakes), then each pool's members
+ * <li>{@code GET}: the WebSocket relay counts (live, opened, failed handshakes), each WebSocket route's
+ * refusals and keepalive losses per hop, then each pool's members
  * with weight, flags, health and counters, as text.</li>
  * <li>{@code POST} (or {@code PUT}) with a body in the pools file's syntax: the pools it lists take those
  * backends, validated whole first, like a change of the pools file (sessions are never closed); 400 naming
@@ -179,6 +180,8 @@ class AdminServlet extends HttpServlet
         text.append("websocket relays live=").append(webSocketProxy.relays().size())
             .append(" opened=").append(webSocketProxy.relaysOpened())
             .append(" handshakesFailed=").append(webSocketProxy.handshakesFailed()).append('\n');
+        for (org.wsproxy.relay.RelayPolicy policy : webSocketProxy.relayPolicies())
+            text.append("websocket route ").append(policy.route()).append(' ').append(policy.counts()).append('\n');
         for (Pool pool : pools.all())
         {
             Pool.Snapshot snapshot = pool.snapshot();

@@ -36,14 +36,16 @@ public class ProxyRuntime extends ContainerLifeCycle
     /**
      * @param executor the server's thread pool, which the WebSocket side's client shares, or null for its own
      * @param bufferPool the server's buffer pool, likewise
+     * @param serverScheduler the server's scheduler, on which the relays' keepalive and rate pauses run
      */
-    public ProxyRuntime(ProxyConfig config, Executor executor, org.eclipse.jetty.io.ByteBufferPool bufferPool)
+    public ProxyRuntime(ProxyConfig config, Executor executor, org.eclipse.jetty.io.ByteBufferPool bufferPool, Scheduler serverScheduler)
     {
         this.config = config;
         this.router = new Router(config.routes());
         this.pools = new Pools(config.pools(), stickySecret(config));
         this.forwarding = new ForwardingPolicy(config);
-        this.webSocketProxy = new WebSocketProxy(pools, forwarding, config.maxFrameSize(), executor, bufferPool);
+        this.webSocketProxy = new WebSocketProxy(pools, forwarding, config.maxFrameSize(), executor, bufferPool,
+            config.routes(), serverScheduler);
         addBean(router);
         addBean(pools);
         addBean(webSocketProxy, true);

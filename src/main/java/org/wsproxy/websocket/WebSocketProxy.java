@@ -31,6 +31,7 @@ import org.wsproxy.forward.RequestKeys;
 import org.wsproxy.relay.BackendUpgrade;
 import org.wsproxy.relay.Relay;
 import org.wsproxy.relay.RelayClientConnector;
+import org.wsproxy.relay.RelayPolicy;
 import org.wsproxy.relay.RelaySettings;
 import org.wsproxy.route.Route;
 import org.wsproxy.route.TargetUri;
@@ -61,13 +62,23 @@ public class WebSocketProxy extends ContainerLifeCycle
     private final AtomicLong handshakesFailed = new AtomicLong();
     // Each live relay with the lease that counts it against its endpoint's load.
     private final Map<Relay, Lease> relays = new ConcurrentHashMap<>();
+    // Each WebSocket route's limits and keepalive, with their counts, by route name.
+    private final Map<String, RelayPolicy> policies = new java.util.LinkedHashMap<>();
 
     /**
      * @param executor the server's thread pool, for the backend hops too, or null for the client's own
      * @param bufferPool the server's buffer pool, or null for the client's own
+     * @param routes the routes, whose relay policies (limits, keepalive) this makes once
+     * @param scheduler the server's scheduler, for the relays' keepalive checks and rate pauses
      */
-    public WebSocketProxy(Pools pools, ForwardingPolicy forwarding, long maxFrameSize, Executor executor, ByteBufferPool bufferPool)
+    public WebSocketProxy(Pools pools, ForwardingPolicy forwarding, long maxFrameSize, Executor executor, ByteBufferPool bufferPool,
+                          List<org.wsproxy.config.RouteConfig> routes, org.eclipse.jetty.util.thread.Scheduler scheduler)
     {
+        for (org.wsproxy.config.RouteConfig route : routes)
+        {
+            if (route.websocket())
+                policies.put(route.name(), new RelayPolicy(route.name(), route.relayPolicy(), scheduler));
+        }
         this.pools = pools;
         this.forwarding = forwarding;
         this.maxFrameSize = maxFrameSize;
@@ -162,7 +173,8 @@ public class WebSocketProxy extends ContainerLifeCycle
             // Counted from the handshake on, so least-connections sees sessions being opened, not only open ones.
             Lease lease = endpoint.lease(true);
             URI target = TargetUri.resolve(endpoint.uri(), route, path, query, true);
-            Relay relay = new Relay(ids.incrementAndGet(), target.toString(), new RelaySettings(route.idleTimeout(), maxFrameSize), WebSocketProxy.this::closed);
+            Relay relay = new Relay(ids.incrementAndGet(), target.toString(), new RelaySettings(route.idleTimeout(), maxFrameSize, policies.get(route.name())),
+                WebSocketProxy.this::closed);
             CoreClientUpgradeRequest upgrade = new BackendUpgrade(client, target, relay);
             upgrade.headers(fields -> fields.add(headers));
             upgrade.setSubProtocols(subProtocols);
@@ -292,6 +304,12 @@ public class WebSocketProxy extends ContainerLifeCycle
     public Set<Relay> relays()
     {
         return Set.copyOf(relays.keySet());
+    }
+
+    /** Each WebSocket route's relay policy, with what it refused, in configured order. */
+    public java.util.Collection<RelayPolicy> relayPolicies()
+    {
+        return java.util.Collections.unmodifiableCollection(policies.values());
     }
 
     public long relaysOpened()
