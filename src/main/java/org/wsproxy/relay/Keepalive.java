@@ -72,7 +72,9 @@ final class Keepalive implements Runnable
     @Override
     public void run()
     {
-        if (stopped)
+        CoreSession session = hop.session();
+        // Once a close frame went either way on this hop, the close handshake and its timeout take over.
+        if (stopped || !session.isInputOpen() || !session.isOutputOpen())
             return;
         long frames = hop.frames();
         boolean heard = frames != lastFrames || pong || !hop.reading();
@@ -102,13 +104,12 @@ final class Keepalive implements Runnable
         silentChecks = 0;
         awaitingPong = true;
         pongDeadline = System.nanoTime() + timeoutNanos;
-        ping();
+        ping(session);
         schedule(Math.min(checkNanos, timeoutNanos));
     }
 
-    private void ping()
+    private static void ping(CoreSession session)
     {
-        CoreSession session = hop.session();
         // A copy: a ping to the backend is masked, maybe in place.
         session.sendFrame(new Frame(OpCode.PING, ByteBuffer.wrap(PAYLOAD.clone())), Callback.NOOP, false);
     }

@@ -70,8 +70,9 @@ public class CoreEndpoint implements FrameHandler
             case OpCode.PING ->
             {
                 pings.add(string(frame));
-                if (answerPings)
-                    session.sendFrame(new Frame(OpCode.PONG, BufferUtil.copy(frame.getPayload())), next, false);
+                // A ping that crosses this endpoint's own close cannot be answered: not an error of the session.
+                if (answerPings && session.isOutputOpen())
+                    session.sendFrame(new Frame(OpCode.PONG, BufferUtil.copy(frame.getPayload())), Callback.from(next::succeeded, x -> next.succeeded()), false);
                 else
                     next.succeeded();
             }
