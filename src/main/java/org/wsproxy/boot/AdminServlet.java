@@ -38,7 +38,7 @@ import org.wsproxy.websocket.WebSocketProxy;
  * <li>{@code GET}: the WebSocket relay counts (live, opened, failed handshakes), the edge's (live sessions, and
  * refusals per route and cause), then each pool's members
  * with weight, flags, health and counters (handshakes in progress, queued, and refused by the handshake cap,
- * by cause), as text.</li>
+ * by cause), each WebSocket route's relay refusals and keepalive losses per hop, as text.</li>
  * <li>{@code POST} (or {@code PUT}) with a body in the pools file's syntax: the pools it lists take those
  * backends, validated whole first, like a change of the pools file (sessions are never closed); 400 naming
  * the bad key and value otherwise, with nothing changed.</li>
@@ -207,6 +207,8 @@ class AdminServlet extends HttpServlet
             .append(" opened=").append(webSocketProxy.relaysOpened())
             .append(" handshakesFailed=").append(webSocketProxy.handshakesFailed()).append('\n');
         text.append(guards.describe());
+        for (org.wsproxy.relay.RelayPolicy policy : webSocketProxy.relayPolicies())
+            text.append("websocket route ").append(policy.route()).append(' ').append(policy.counts()).append('\n');
         for (Pool pool : pools.all())
         {
             Pool.Snapshot snapshot = pool.snapshot();

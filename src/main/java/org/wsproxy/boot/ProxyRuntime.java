@@ -47,14 +47,8 @@ public class ProxyRuntime extends ContainerLifeCycle
     /**
      * @param executor the server's thread pool, which the WebSocket side's client shares, or null for its own
      * @param bufferPool the server's buffer pool, likewise
-     */
-    public ProxyRuntime(ProxyConfig config, Executor executor, org.eclipse.jetty.io.ByteBufferPool bufferPool)
-    {
-        this(config, executor, bufferPool, null, "wsproxy");
-    }
-
-    /**
-     * @param server the server, for the metrics of its thread pool and connectors, and JMX when it has Jetty's jmx module; or null
+     * @param server the server: its scheduler runs the relays' keepalive checks and rate pauses; the metrics read its thread
+     * pool and connectors, and go to JMX when it has Jetty's jmx module
      * @param jmxDomain the JMX domain of the metrics' MBeans
      */
     public ProxyRuntime(ProxyConfig config, Executor executor, org.eclipse.jetty.io.ByteBufferPool bufferPool, Server server, String jmxDomain)
@@ -64,8 +58,8 @@ public class ProxyRuntime extends ContainerLifeCycle
         this.pools = new Pools(config.pools(), stickySecret(config));
         this.forwarding = new ForwardingPolicy(config);
         this.guards = new EdgeGuards(config, forwarding);
-        this.webSocketProxy = new WebSocketProxy(pools, forwarding, config.maxFrameSize(), executor, bufferPool,
-            BackendTls.sslContextFactory(config.backendTls()));
+        this.webSocketProxy = new WebSocketProxy(pools, forwarding, config.maxFrameSize(), executor, bufferPool, config.routes(),
+            server.getScheduler(), BackendTls.sslContextFactory(config.backendTls()));
         addBean(router);
         addBean(pools);
         addBean(webSocketProxy, true);

@@ -151,6 +151,21 @@ public final class ProxyConfigParser
         defaults.put(BACKEND_TRUST_STORE_PASSWORD, "");
         defaults.put(BACKEND_TRUST_STORE_TYPE, "PKCS12");
         defaults.put(BACKEND_TRUST_ALL, "false");
+        // Relay limits, off by default: the relay holds at most maxFrameSize of a message whatever its size, so a
+        // size limit protects the backend, whose own limit is the one that knows its messages; rates depend on the
+        // application. Keepalive is off as it always was; the README's example turns it on at 30 s.
+        defaults.put(PREFIX + RelayPolicyParser.MAX_CLIENT_MESSAGE_SIZE, "0B");
+        defaults.put(PREFIX + RelayPolicyParser.MAX_BACKEND_MESSAGE_SIZE, "0B");
+        defaults.put(PREFIX + RelayPolicyParser.CLIENT_MESSAGE_RATE, "0");
+        defaults.put(PREFIX + RelayPolicyParser.CLIENT_BYTE_RATE, "0B");
+        defaults.put(PREFIX + RelayPolicyParser.BACKEND_MESSAGE_RATE, "0");
+        defaults.put(PREFIX + RelayPolicyParser.BACKEND_BYTE_RATE, "0B");
+        defaults.put(PREFIX + RelayPolicyParser.RATE_BURST, "1s");
+        defaults.put(PREFIX + RelayPolicyParser.OVER_RATE, "close");
+        defaults.put(PREFIX + RelayPolicyParser.PING_INTERVAL, "0s");
+        defaults.put(PREFIX + RelayPolicyParser.PING_TIMEOUT, "10s");
+        for (String key : RelayPolicyParser.KEYS)
+            defaults.put(route("<name>", key), PREFIX + key);
         DEFAULTS = Map.copyOf(defaults);
     }
 
@@ -194,6 +209,7 @@ public final class ProxyConfigParser
         List<String> trustedProxies = addresses(TRUSTED_PROXIES, params.list(TRUSTED_PROXIES));
         EdgeConfig edge = parseEdge(params, null, null);
 
+        RelayPolicyConfig relayPolicy = RelayPolicyParser.parseDefaults(params);
         RetryConfig retry = new RetryConfig(
             params.positiveInt(MAX_ATTEMPTS, Integer.parseInt(DEFAULTS.get(MAX_ATTEMPTS))),
             params.duration(RETRY_TIMEOUT, Units.duration(DEFAULTS.get(RETRY_TIMEOUT))));
@@ -218,7 +234,7 @@ public final class ProxyConfigParser
         {
             if (!NAME.matcher(name).matches() || !seen.add(name))
                 throw new ConfigException(ROUTES, params.string(ROUTES, ""), "distinct route names of letters, digits, '-' and '_'");
-            RouteConfig route = parseRoute(params, name, poolNames, pools, connectTimeout, idleTimeout, readTimeout, retry, edge);
+            RouteConfig route = parseRoute(params, name, poolNames, pools, connectTimeout, idleTimeout, readTimeout, retry, edge, relayPolicy);
             if (!paths.add(route.pathPrefix()))
                 throw new ConfigException(route(name, "path"), route.pathPrefix(), "a path no other route has");
             routes.add(route);
@@ -467,7 +483,8 @@ public final class ProxyConfigParser
     }
 
     private static RouteConfig parseRoute(Params params, String name, Set<String> poolNames, List<PoolConfig> pools,
-                                          Duration connectTimeout, Duration idleTimeout, Duration readTimeout, RetryConfig retry, EdgeConfig edge)
+                                          Duration connectTimeout, Duration idleTimeout, Duration readTimeout, RetryConfig retry,
+                                          EdgeConfig edge, RelayPolicyConfig relayPolicy)
     {
         String pathParam = route(name, "path");
         String path = params.required(pathParam, "a path prefix starting with '/', e.g. /ws/");
@@ -498,7 +515,7 @@ public final class ProxyConfigParser
             params.duration(route(name, "readTimeout"), readTimeout),
             new RetryConfig(params.positiveInt(route(name, "maxAttempts"), retry.maxAttempts()),
                 params.duration(route(name, "retryTimeout"), retry.timeout())),
-            parseEdge(params, name, edge));
+            parseEdge(params, name, edge), RelayPolicyParser.parseRoute(params, name, relayPolicy));
     }
 
     /** Parses the HTTP servlet's init-params. */

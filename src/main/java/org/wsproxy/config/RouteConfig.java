@@ -15,9 +15,10 @@ import java.time.Duration;
  * @param readTimeout HTTP: the longest wait for the backend between two reads, then 504
  * @param retry how many backends one request may try, and for how long
  * @param edge the checks made before any backend is contacted (Origin, client addresses, limits)
+ * @param relayPolicy WebSocket: message size and rate limits, and keepalive pings, per session
  */
 public record RouteConfig(String name, String pathPrefix, String pool, boolean websocket,
                           Duration connectTimeout, Duration idleTimeout, Duration readTimeout, RetryConfig retry,
-                          EdgeConfig edge)
+                          EdgeConfig edge, RelayPolicyConfig relayPolicy)
 {
 }

@@ -50,6 +50,29 @@ final class CloseCodes
         return new Close(CloseStatus.SHUTDOWN, "Going Away: client connection lost", false);
     }
 
+    /** The close for the other hop when {@code from} answered neither a keepalive ping nor with any frame. */
+    static Close unanswered(Side from)
+    {
+        if (from == Side.BACKEND)
+            return new Close(BAD_GATEWAY, "Bad Gateway: backend did not answer ping", false);
+        return new Close(CloseStatus.SHUTDOWN, "Going Away: client did not answer ping", false);
+    }
+
+    /** The close for a hop whose frame broke its route's limits: 1009 for a message too big, 1008 over a rate. */
+    static Close refused(FrameBudget.Verdict verdict, long maxMessageSize)
+    {
+        if (verdict == FrameBudget.Verdict.TOO_BIG)
+            return new Close(CloseStatus.MESSAGE_TOO_LARGE, "Message Too Big: over " + maxMessageSize + " bytes", false);
+        return new Close(CloseStatus.POLICY_VIOLATION, "Policy Violation: over the rate limit", false);
+    }
+
+    /** The close for the other hop when {@code from} was refused. */
+    static Close refusedPeer(Side from, FrameBudget.Verdict verdict)
+    {
+        return new Close(CloseStatus.SHUTDOWN, "Going Away: " + from.label() +
+            (verdict == FrameBudget.Verdict.TOO_BIG ? " message too big" : " over its rate limit"), false);
+    }
+
     static boolean isTransmittable(int code)
     {
         return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);

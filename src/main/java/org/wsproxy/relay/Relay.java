@@ -112,6 +112,8 @@ public final class Relay
         }
         clientSession.demand();
         backend.session().demand();
+        client.started();
+        backend.started();
     }
 
     /** The client's upgrade failed after the backend's hop opened: the backend hop is of no use. */
@@ -154,7 +156,33 @@ public final class Relay
     /** Both hops get 1001 with this reason (the proxy stops, or the backend was marked down). */
     public void shutdown(String reason)
     {
+        CloseCodes.Close close = new CloseCodes.Close(CloseStatus.SHUTDOWN, reason, false);
+        closeBoth(close, close);
+    }
+
+    /** A frame from {@code side} broke the route's limits: that hop gets 1009 or 1008, the other 1001. */
+    void refuse(Side side, FrameBudget.Verdict verdict, FrameBudget budget)
+    {
+        settings.policy().report(side, verdict == FrameBudget.Verdict.TOO_BIG ? RelayPolicy.Cause.MESSAGE_TOO_BIG : RelayPolicy.Cause.OVER_RATE, this,
+            verdict == FrameBudget.Verdict.TOO_BIG ? "message over " + budget.maxMessageSize() + " bytes: closed with 1009" : "over its rate limit: closed with 1008");
+        CloseCodes.Close toSender = CloseCodes.refused(verdict, budget.maxMessageSize());
+        CloseCodes.Close toPeer = CloseCodes.refusedPeer(side, verdict);
+        if (side == Side.CLIENT)
+            closeBoth(toSender, toPeer);
+        else
+            closeBoth(toPeer, toSender);
+    }
+
+    /** {@code side} went over its rate with {@code overRate=slow}: its next frame is read once the rate allows. */
+    void onSlowed(Side side)
+    {
+        settings.policy().report(side, RelayPolicy.Cause.SLOWED, this, "over its rate limit: reading paused until the rate allows");
+    }
+
+    private void closeBoth(CloseCodes.Close toClient, CloseCodes.Close toBackend)
+    {
         List<CoreSession> sessions = new ArrayList<>(2);
+        List<CloseCodes.Close> closes = new ArrayList<>(2);
         try (AutoLock ignored = lock.lock())
         {
             for (Side side : Side.values())
@@ -164,12 +192,13 @@ public final class Relay
                 {
                     closeSent[side.ordinal()] = true;
                     sessions.add(session);
+                    closes.add(side == Side.CLIENT ? toClient : toBackend);
                 }
             }
             state = State.CLOSING;
         }
-        for (CoreSession session : sessions)
-            sendClose(session, new CloseCodes.Close(CloseStatus.SHUTDOWN, reason, false));
+        for (int i = 0; i < sessions.size(); i++)
+            sendClose(sessions.get(i), closes.get(i));
     }
 
     void onError(Side side, Throwable cause)
@@ -269,6 +298,20 @@ public final class Relay
     /** A write to {@code side} failed: that hop is gone, so the other hop is told, once. */
     void onWriteFailed(Side side, Throwable failure)
     {
+        if (LOG.isDebugEnabled())
+            LOG.debug("ws#{} write to {} failed", id, side, failure);
+        lost(side, CloseCodes.lost(side));
+    }
+
+    /** {@code side} answered neither the proxy's ping nor with any frame: it is gone, so the other hop is told. */
+    void onKeepaliveTimeout(Side side)
+    {
+        settings.policy().report(side, RelayPolicy.Cause.PING_TIMEOUT, this, "answered no ping within pingTimeout: taken for lost");
+        lost(side, CloseCodes.unanswered(side));
+    }
+
+    private void lost(Side side, CloseCodes.Close toOther)
+    {
         Side other = side.other();
         CoreSession otherSession;
         try (AutoLock ignored = lock.lock())
@@ -279,9 +322,7 @@ public final class Relay
             state = State.CLOSING;
             otherSession = session(other);
         }
-        if (LOG.isDebugEnabled())
-            LOG.debug("ws#{} write to {} failed", id, side, failure);
-        sendClose(otherSession, CloseCodes.lost(side));
+        sendClose(otherSession, toOther);
         // Make sure the broken hop ends now rather than at its idle timeout.
         CoreSession broken = session(side);
         if (broken != null)
@@ -335,6 +376,13 @@ public final class Relay
     {
         CoreSession session = client.session();
         return session == null ? null : session.getRemoteAddress();
+    }
+
+    /** The session in a few words, for log lines: its id, client address and backend. */
+    String describe()
+    {
+        CoreSession clientSession = client.session();
+        return "ws#" + id + " " + (clientSession == null ? "?" : clientSession.getRemoteAddress()) + " -> " + target;
     }
 
     /** A one-line summary for the access log, written once both hops are closed. */

@@ -7,16 +7,17 @@ import org.eclipse.jetty.websocket.core.Configuration;
 /**
  * The per-hop settings of a route's relays, applied to each hop's session before its connection exists
  * (websocket-core sizes the connection's buffers when it makes it).
- * <p>Frames are relayed as they arrive, never assembled into messages, so there is no message size
- * limit; a frame larger than {@code maxFrameSize}, or one that a read brings only part of, is relayed in
+ * <p>Frames are relayed as they arrive, never assembled into messages, so the message size limit (the
+ * route's {@link RelayPolicy}) is counted over frames, and memory is bounded per frame; a frame larger than {@code maxFrameSize}, or one that a read brings only part of, is relayed in
  * pieces (auto-fragment). The read buffer holds a whole {@code maxFrameSize} frame up to 64 KiB: bigger
  * reads mean fewer pieces for bulk binary and more small frames per read for chatty traffic. It is taken
  * from the pool for a read and returned when the socket is drained, so an idle hop holds none.</p>
  *
  * @param idleTimeout a hop with no frame for this long is closed (and then the other hop)
  * @param maxFrameSize larger frames are relayed in pieces of this size
+ * @param policy the route's limits and keepalive, shared by its relays
  */
-public record RelaySettings(Duration idleTimeout, long maxFrameSize) implements Configuration.Customizer
+public record RelaySettings(Duration idleTimeout, long maxFrameSize, RelayPolicy policy) implements Configuration.Customizer
 {
     /** The largest WebSocket frame header: 2 bytes, an 8-byte length and a 4-byte mask. */
     private static final int MAX_HEADER = 14;

@@ -17,6 +17,8 @@ import org.eclipse.jetty.websocket.core.OpCode;
  * and pongs are relayed, so heartbeats measure the whole path) and replies to a close frame only when
  * the close frame's callback completes, which is how {@link Relay} holds a reply until the other hop
  * has answered.</p>
+ * <p>The route's limits and keepalive ({@link RelayPolicy}) are a {@link FrameBudget} and a {@link Keepalive}
+ * per hop, null when off: then a frame costs an opcode compare and two null checks more.</p>
  */
 public abstract class RelaySide implements FrameHandler, Callback
 {
@@ -35,6 +37,10 @@ public abstract class RelaySide implements FrameHandler, Callback
     private boolean batch;
     // Frames were batched for the other hop since the last flush; only touched by the reading thread.
     private boolean unflushed;
+    // The route's limits on what this hop sends, and its keepalive; null when off. Set when the hop opens.
+    private FrameBudget budget;
+    private Keepalive keepalive;
+    private volatile boolean ended;
 
     RelaySide(Relay relay, Side side)
     {
@@ -47,6 +53,7 @@ public abstract class RelaySide implements FrameHandler, Callback
         return session;
     }
 
+    /** The frames read and relayed so far; the keepalive's check reads it on another thread, at worst a little stale. */
     long frames()
     {
         return frames;
@@ -57,11 +64,27 @@ public abstract class RelaySide implements FrameHandler, Callback
         return bytes;
     }
 
+    /** Whether frames are being demanded from this hop: not while its last one is written to the other hop, or it is slowed. */
+    boolean reading()
+    {
+        return pendingFrame == null && (budget == null || !budget.paused());
+    }
+
     @Override
     public void onOpen(CoreSession session, Callback callback)
     {
         this.session = session;
+        RelayPolicy policy = relay.settings().policy();
+        budget = policy.budget(side, this);
+        keepalive = policy.keepalive(this);
         callback.succeeded();
+    }
+
+    /** Both hops are open: the keepalive starts. */
+    void started()
+    {
+        if (keepalive != null)
+            keepalive.start();
     }
 
     @Override
@@ -72,6 +95,25 @@ public abstract class RelaySide implements FrameHandler, Callback
             CloseStatus close = CloseStatus.getCloseStatus(frame);
             relay.onCloseFrame(side, close.getCode(), close.getReason(), callback);
             return;
+        }
+        if (frame.getOpCode() == OpCode.PONG && keepalive != null && keepalive.isOwnPong(frame))
+        {
+            // The answer to the proxy's own ping: the other hop never sent that ping.
+            callback.succeeded();
+            session.demand();
+            return;
+        }
+        if (budget != null)
+        {
+            FrameBudget.Verdict verdict = budget.admit(frame);
+            if (verdict != FrameBudget.Verdict.PASS)
+            {
+                // Not relayed; reading goes on so that this hop's close reply is read.
+                callback.succeeded();
+                relay.refuse(side, verdict, budget);
+                session.demand();
+                return;
+            }
         }
         ++frames;
         bytes += frame.getPayloadLength();
@@ -112,6 +154,9 @@ public abstract class RelaySide implements FrameHandler, Callback
     @Override
     public void onClosed(CloseStatus closeStatus, Callback callback)
     {
+        ended = true;
+        if (keepalive != null)
+            keepalive.stop();
         relay.onEnded(side, closeStatus.getCode(), closeStatus.getReason(), failure != null ? failure : closeStatus.getCause());
         callback.succeeded();
     }
@@ -123,7 +168,23 @@ public abstract class RelaySide implements FrameHandler, Callback
         Callback frame = pendingFrame;
         pendingFrame = null;
         frame.succeeded();
-        session.demand();
+        if (budget != null && budget.deferDemand())
+            relay.onSlowed(side);
+        else
+            session.demand();
+    }
+
+    /** The next frame, after a pause that {@link FrameBudget} scheduled. */
+    void demandNext()
+    {
+        if (!ended)
+            session.demand();
+    }
+
+    /** This hop answered neither the proxy's ping nor with any frame: it is gone. */
+    void keepaliveTimedOut()
+    {
+        relay.onKeepaliveTimeout(side);
     }
 
     /**

@@ -9,4 +9,10 @@ public enum Side
     {
         return this == CLIENT ? BACKEND : CLIENT;
     }
+
+    /** "client" or "backend", for logs and close reasons. */
+    String label()
+    {
+        return this == CLIENT ? "client" : "backend";
+    }
 }

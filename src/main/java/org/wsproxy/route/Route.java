@@ -59,6 +59,12 @@ public final class Route
         return config.retry();
     }
 
+    /** WebSocket: what the relay enforces on each session of this route (limits, keepalive). */
+    public org.wsproxy.config.RelayPolicyConfig relayPolicy()
+    {
+        return config.relayPolicy();
+    }
+
     boolean matches(String path)
     {
         return path.startsWith(config.pathPrefix());

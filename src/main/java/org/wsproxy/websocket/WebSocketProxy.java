@@ -36,6 +36,7 @@ import org.wsproxy.guard.Admission;
 import org.wsproxy.relay.BackendUpgrade;
 import org.wsproxy.relay.Relay;
 import org.wsproxy.relay.RelayClientConnector;
+import org.wsproxy.relay.RelayPolicy;
 import org.wsproxy.relay.RelaySettings;
 import org.wsproxy.route.Route;
 import org.wsproxy.route.TargetUri;
@@ -79,6 +80,8 @@ public class WebSocketProxy extends ContainerLifeCycle
     // Each live relay with its route and the lease that counts it against its endpoint's load.
     private final Map<Relay, LiveSession> relays = new ConcurrentHashMap<>();
     private volatile SessionObserver observer = SessionObserver.NONE;
+    // Each WebSocket route's limits and keepalive, with their counts, by route name.
+    private final Map<String, RelayPolicy> policies = new java.util.LinkedHashMap<>();
 
     /** A live relay, its route, the lease counting it against its endpoint, and its place in the edge's counts. */
     public record LiveSession(Relay relay, Route route, Lease lease, Admission admission)
@@ -92,19 +95,20 @@ public class WebSocketProxy extends ContainerLifeCycle
     /**
      * @param executor the server's thread pool, for the backend hops too, or null for the client's own
      * @param bufferPool the server's buffer pool, or null for the client's own
-     */
-    public WebSocketProxy(Pools pools, ForwardingPolicy forwarding, long maxFrameSize, Executor executor, ByteBufferPool bufferPool)
-    {
-        this(pools, forwarding, maxFrameSize, executor, bufferPool, null);
-    }
-
-    /**
+     * @param routes the routes, whose relay policies (limits, keepalive) this makes once
+     * @param scheduler the server's scheduler, for the relays' keepalive checks and rate pauses
      * @param sslContextFactory how wss:// backends' certificates are checked, or null for Jetty's default (the JVM's
      * trust store, host name checked)
      */
     public WebSocketProxy(Pools pools, ForwardingPolicy forwarding, long maxFrameSize, Executor executor, ByteBufferPool bufferPool,
+                          List<org.wsproxy.config.RouteConfig> routes, org.eclipse.jetty.util.thread.Scheduler scheduler,
                           org.eclipse.jetty.util.ssl.SslContextFactory.Client sslContextFactory)
     {
+        for (org.wsproxy.config.RouteConfig route : routes)
+        {
+            if (route.websocket())
+                policies.put(route.name(), new RelayPolicy(route.name(), route.relayPolicy(), scheduler));
+        }
         this.pools = pools;
         this.forwarding = forwarding;
         this.maxFrameSize = maxFrameSize;
@@ -334,7 +338,8 @@ public class WebSocketProxy extends ContainerLifeCycle
                     return;
                 }
                 URI target = TargetUri.resolve(endpoint.uri(), route, path, query, true);
-                Relay relay = new Relay(ids.incrementAndGet(), target.toString(), new RelaySettings(route.idleTimeout(), maxFrameSize), WebSocketProxy.this::closed);
+                Relay relay = new Relay(ids.incrementAndGet(), target.toString(), new RelaySettings(route.idleTimeout(), maxFrameSize,
+                    policies.get(route.name())), WebSocketProxy.this::closed);
                 CoreClientUpgradeRequest upgrade = new BackendUpgrade(client, target, relay);
                 upgrade.headers(fields -> fields.add(headers));
                 upgrade.setSubProtocols(subProtocols);
@@ -518,6 +523,12 @@ public class WebSocketProxy extends ContainerLifeCycle
     {
         handshakesFailed.incrementAndGet();
         observer.handshakeFailed(route, "rejected");
+    }
+
+    /** Each WebSocket route's relay policy, with what it refused, in configured order. */
+    public java.util.Collection<RelayPolicy> relayPolicies()
+    {
+        return java.util.Collections.unmodifiableCollection(policies.values());
     }
 
     public long relaysOpened()

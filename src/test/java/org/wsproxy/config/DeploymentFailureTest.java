@@ -95,6 +95,13 @@ public class DeploymentFailureTest
     }
 
     @Test
+    public void badKeepaliveIntervalFailsTheDeployment()
+    {
+        proxy = new ProxyServer().route("main", "/", BACKEND).param("wsproxy.route.main.pingInterval", "30");
+        assertStartFailsNaming("wsproxy.route.main.pingInterval", "30");
+    }
+
+    @Test
     public void misspeltParameterFailsTheDeployment()
     {
         proxy = new ProxyServer().route("main", "/", BACKEND).param("wsproxy.readTimout", "5s");

@@ -834,4 +834,55 @@ public class ProxyConfigParserTest
             assertRefused(wrong, "wsproxy.pool.chat." + bad[0], bad[1]);
         }
     }
+
+    // ---- Relay limits and keepalive ----------------------------------------------------------
+
+    @Test
+    public void relayPolicyIsOffByDefaultAndRoutesOverrideTheDefaults()
+    {
+        Map<String, String> raw = minimal();
+        raw.put("wsproxy.routes", "main, chat");
+        raw.put("wsproxy.route.chat.path", "/chat/");
+        raw.put("wsproxy.route.chat.backends", "http://127.0.0.1:8082");
+        raw.put("wsproxy.pingInterval", "30s");
+        raw.put("wsproxy.clientMessageRate", "100");
+        raw.put("wsproxy.route.chat.clientMessageRate", "5");
+        raw.put("wsproxy.route.chat.maxBackendMessageSize", "1MiB");
+        raw.put("wsproxy.route.chat.overRate", "slow");
+        ProxyConfig config = parse(raw);
+        RelayPolicyConfig main = route(config, "main").relayPolicy();
+        RelayPolicyConfig chat = route(config, "chat").relayPolicy();
+        assertEquals(new RelayPolicyConfig.Direction(0, 100, 0), main.fromClient());
+        assertEquals(new RelayPolicyConfig.Direction(0, 0, 0), main.fromBackend());
+        assertEquals(java.time.Duration.ofSeconds(30), main.pingInterval());
+        assertEquals(java.time.Duration.ofSeconds(10), main.pingTimeout());
+        assertEquals(java.time.Duration.ofSeconds(1), main.rateBurst());
+        assertTrue(!main.slowOverRate());
+        assertEquals(new RelayPolicyConfig.Direction(0, 5, 0), chat.fromClient());
+        assertEquals(new RelayPolicyConfig.Direction(1 << 20, 0, 0), chat.fromBackend());
+        assertTrue(chat.slowOverRate());
+        assertEquals(java.time.Duration.ofSeconds(30), chat.pingInterval());
+        RelayPolicyConfig none = parse(minimal()).routes().get(0).relayPolicy();
+        assertTrue(!none.keepalive() && !none.fromClient().limited() && !none.fromBackend().limited(), none.toString());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "wsproxy.clientMessageRate, -1",
+        "wsproxy.route.main.backendMessageRate, 5/s",
+        "wsproxy.clientByteRate, 100",
+        "wsproxy.route.main.maxClientMessageSize, big",
+        "wsproxy.overRate, drop",
+        "wsproxy.route.main.overRate, block",
+        "wsproxy.rateBurst, 0s",
+        "wsproxy.pingInterval, 5ms",
+        "wsproxy.route.main.pingTimeout, 0s",
+        "wsproxy.pingTimeout, 30",
+    })
+    public void badRelayPolicyValuesAreRefusedNamingParameterAndValue(String name, String value)
+    {
+        Map<String, String> raw = minimal();
+        raw.put(name, value);
+        assertRefused(raw, name, value);
+    }
 }

@@ -18,7 +18,7 @@ public class RouterTest
     {
         return new RouteConfig(name, path, "route:" + name, true,
             Duration.ofSeconds(5), Duration.ofHours(24), Duration.ofSeconds(60), new org.wsproxy.config.RetryConfig(3, Duration.ofSeconds(15)),
-            new org.wsproxy.config.EdgeConfig(java.util.List.of(), true, java.util.List.of(), java.util.List.of(), 10000, 1000, 10000));
+            new org.wsproxy.config.EdgeConfig(java.util.List.of(), true, java.util.List.of(), java.util.List.of(), 10000, 1000, 10000), null);
     }
 
     private static Router router(RouteConfig... configs)
