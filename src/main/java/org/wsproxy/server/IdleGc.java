@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * interval in which fewer than {@value #QUIET_BYTES_PER_SECOND} bytes a second were allocated, if a
  * collection ran since it last acted ({@link QuietAfterActivity}). Traffic allocates for every message, so
  * this does not act while it flows, and acts once per quiet period. The full GC stops the world for a time
- * that grows with the live heap (MemoryReturnIT logs it: 0.7-3.9 s with 10-35 MiB live, on 2 cores at a load
- * average of 40-50); it runs on a thread of the server's pool, not on the scheduler. Direct buffers freed by the GC are released by the JDK's cleaner
+ * that grows with the live heap (MemoryReturnIT logs it: 105-138 ms with 11-12 MiB live on 2 cores at a load
+ * average of 8-16, 0.7-3.9 s with 10-35 MiB live at 40-50); it runs on a thread of the server's pool, not on
+ * the scheduler. Direct buffers freed by the GC are released by the JDK's cleaner
  * thread, hence the trim a second later.</p>
  */
 @ManagedObject("Full GC and native heap trim when the JVM has gone quiet")
