@@ -175,7 +175,7 @@ public final class Benchmark
     }
 
     /** One load-driver process running {@code workload} against {@code target}. */
-    private static Result drive(Workload workload, Target target, PrintStream out) throws Exception
+    static Result drive(Workload workload, Target target, PrintStream out) throws Exception
     {
         List<String> args = new ArrayList<>(workload.args());
         args.add("--url=" + (workload.http() ? target.httpUrl() : target.webSocketUrl()));

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -31,10 +32,19 @@ final class Servers implements AutoCloseable
      */
     static Servers start(Path jettyHome, Path jettyBaseSource, Path war, Path javaHome, Path nginx, Path workDir, PrintStream out) throws Exception
     {
+        return start(jettyHome, jettyBaseSource, war, javaHome, Map.of(), nginx, workDir, out);
+    }
+
+    /**
+     * @param proxyEnvironment variables added to the environment wsproxy's Jetty runs in
+     */
+    static Servers start(Path jettyHome, Path jettyBaseSource, Path war, Path javaHome, Map<String, String> proxyEnvironment, Path nginx,
+                         Path workDir, PrintStream out) throws Exception
+    {
         Servers servers = new Servers();
         try
         {
-            servers.startAll(jettyHome, jettyBaseSource, war, javaHome, nginx, workDir, out);
+            servers.startAll(jettyHome, jettyBaseSource, war, javaHome, proxyEnvironment, nginx, workDir, out);
             return servers;
         }
         catch (Throwable x)
@@ -44,7 +54,8 @@ final class Servers implements AutoCloseable
         }
     }
 
-    private void startAll(Path jettyHome, Path jettyBaseSource, Path war, Path javaHome, Path nginx, Path workDir, PrintStream out) throws Exception
+    private void startAll(Path jettyHome, Path jettyBaseSource, Path war, Path javaHome, Map<String, String> proxyEnvironment, Path nginx,
+                          Path workDir, PrintStream out) throws Exception
     {
         CompletableFuture<Integer> listening = new CompletableFuture<>();
         JavaProcess backend = JavaProcess.start("backend", List.of("-Xmx1g"), BenchBackend.class, List.of(), line ->
@@ -61,7 +72,7 @@ final class Servers implements AutoCloseable
         JettyBases.pointBackendsAt(base, "http://127.0.0.1:" + backendPort);
         // Jetty unpacks the WAR under ${jetty.base}/work when it exists: inside workDir, removed with it.
         Files.createDirectories(base.resolve("work"));
-        jetty = JettyHomeProcess.start(javaHome, jettyHome, base, false, "jetty.http.port=0", "wsproxy.war=" + war);
+        jetty = JettyHomeProcess.start(javaHome, jettyHome, base, false, proxyEnvironment, "jetty.http.port=0", "wsproxy.war=" + war);
         started.add(jetty);
         int proxyPort = jetty.awaitPort(START_TIMEOUT);
         if (!jetty.log().contains("wsproxy route ws"))

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +65,16 @@ public final class JettyHomeProcess implements AutoCloseable
      */
     public static JettyHomeProcess start(Path javaHome, Path jettyHome, Path jettyBase, boolean echo, String... properties) throws IOException
     {
+        return start(javaHome, jettyHome, jettyBase, echo, Map.of(), properties);
+    }
+
+    /**
+     * @param environment variables added to the environment start.jar runs in, which the JVM it forks for
+     * Jetty inherits (e.g. {@code MALLOC_ARENA_MAX}, which no JVM option sets)
+     */
+    public static JettyHomeProcess start(Path javaHome, Path jettyHome, Path jettyBase, boolean echo, Map<String, String> environment,
+                                         String... properties) throws IOException
+    {
         List<String> command = new ArrayList<>(List.of(
             javaHome.resolve("bin").resolve("java").toString(),
             "-jar", jettyHome.resolve("start.jar").toString(),
@@ -73,10 +84,11 @@ public final class JettyHomeProcess implements AutoCloseable
         if (echo)
             System.out.println("[jetty] " + String.join(" ", command));
         long startNanos = System.nanoTime();
-        Process process = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command)
             .directory(jettyBase.toFile())
-            .redirectErrorStream(true)
-            .start();
+            .redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         return new JettyHomeProcess(process, echo, startNanos);
     }
 
