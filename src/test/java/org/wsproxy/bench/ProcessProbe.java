@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
  * <p>A JVM's resident memory says more about its heap's history than about what it holds: the heap grows
  * in steps and gives memory back (or not) by its own policy. So for a JVM, {@link #memory()} is its
  * RSS outside the Java heap (from {@code /proc/PID/smaps}, the heap's address ranges from
- * {@code jcmd GC.heap_info}) plus the heap's live bytes after a full GC ({@code jcmd GC.run}): what the
- * process needs, whatever its heap's size. For anything else it is the RSS.</p>
+ * {@code jcmd GC.heap_info}) plus the heap's live bytes after a full GC ({@code jcmd GC.run}) and a trim of the C
+ * library's free memory ({@code jcmd System.trim_native_heap}): what the process needs, whatever its heap's size. For anything else it is the RSS.</p>
  *
  * @param pids the processes, all counted together
  * @param jcmd the {@code jcmd} for a JVM, or null for a process that is not one
@@ -83,6 +83,7 @@ record ProcessProbe(List<Long> pids, Path jcmd)
         for (long pid : pids)
         {
             jcmd(pid, "GC.run");
+            trimNativeHeap(pid);
             List<long[]> heapRanges = new ArrayList<>();
             long liveHeap = 0;
             // e.g. " tenured generation   total 321536K, used 67609K [0x00000000c4000000, 0x00000000d7a00000, 0x0000000100000000)"
@@ -123,6 +124,29 @@ record ProcessProbe(List<Long> pids, Path jcmd)
             }
         }
         return kib * 1024;
+    }
+
+    /**
+     * Has the C library give back the memory it keeps freed (JDK 17.0.9 and later), as the proxy's idle GC does: without
+     * this, what the figure counted outside the heap depended on whether that had happened just before (the proxy idle
+     * while other targets ran) rather than on the connections. The direct buffers the GC freed are released by the JDK's
+     * cleaner thread, hence the pause first.
+     */
+    private void trimNativeHeap(long pid)
+    {
+        try
+        {
+            Thread.sleep(500);
+            jcmd(pid, "System.trim_native_heap");
+        }
+        catch (IllegalStateException x)
+        {
+            // An older JDK: what glibc keeps stays counted.
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private String jcmd(long pid, String command)
