@@ -31,6 +31,9 @@ public class ProxyContextListener implements ServletContextListener
     public void contextInitialized(ServletContextEvent event)
     {
         ServletContext context = event.getServletContext();
+        // Some hosts (Tomcat) call the next listeners after one failed: HostCheck has said why already.
+        if (context.getAttribute(HostCheck.REFUSED) != null)
+            return;
         Map<String, String> params = new HashMap<>();
         for (String name : Collections.list(context.getInitParameterNames()))
             params.put(name, context.getInitParameter(name));
