@@ -93,14 +93,24 @@ class UnsupportedHostIT
             "--modules=server,http,logging-jetty",
             "--modules=" + environment + "-deploy," + environment + "-websocket-jetty," + environment + "-websocket-jetty-client-webapp",
             ""));
+        // Routes, so that without the check the webapp would get as far as the Jetty classes it cannot use.
+        Files.writeString(base.resolve("override.xml"), """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+              <context-param><param-name>wsproxy.routes</param-name><param-value>all</param-value></context-param>
+              <context-param><param-name>wsproxy.route.all.path</param-name><param-value>/</param-value></context-param>
+              <context-param><param-name>wsproxy.route.all.backends</param-name><param-value>http://127.0.0.1:9</param-value></context-param>
+            </web-app>
+            """);
         Files.writeString(base.resolve("webapps/wsproxy.xml"), """
             <?xml version="1.0"?>
             <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
             <Configure id="wac" class="org.eclipse.jetty.%s.webapp.WebAppContext">
               <Set name="contextPath">/</Set>
               <Set name="war">%s</Set>
+              <Set name="overrideDescriptor">%s</Set>
             </Configure>
-            """.formatted(environment, war.toAbsolutePath()));
+            """.formatted(environment, war.toAbsolutePath(), base.resolve("override.xml").toAbsolutePath()));
         return base;
     }
 }
