@@ -19,20 +19,21 @@ import org.slf4j.LoggerFactory;
  * WebSocket. It uses only the Servlet API and class names: it must load on any servlet host.
  * <p>
  * The relay runs on the server's own websocket-core (and {@code RelayHandshaker} copies websocket-core
- * 12.1 internals), and the client upgrade reaches Jetty's core request through ee10's servlet classes:
- * so Jetty 12.1, the ee10 environment, and those classes visible to the webapp.
+ * 12.1 internals), and the client upgrade reaches Jetty's core request through the environment's servlet classes:
+ * so Jetty 12.1, the ee10 or ee11 environment (websocket/ServletEnvironment), and those classes visible to the webapp.
  */
 public class HostCheck implements ServletContextListener
 {
     /** Set on the context when the host is refused, so that the listeners after this one do nothing. */
     public static final String REFUSED = HostCheck.class.getName() + ".refused";
-    static final String WANTED = "wsproxy: this WAR needs Jetty 12.1 with the ee10 environment";
+    static final String WANTED = "wsproxy: this WAR needs Jetty 12.1 with the ee10 or ee11 environment";
     static final String REMEDY = "deploy it in jetty-home 12.1 with the modules ee10-deploy, ee10-websocket-jetty and "
-        + "ee10-websocket-jetty-client-webapp, as jetty-base/ does (README, \"Hosts\")";
+        + "ee10-websocket-jetty-client-webapp (or their ee11 twins), as jetty-base/ does (README, \"Hosts\")";
+    private static final java.util.Set<String> ENVIRONMENTS = java.util.Set.of("ee10", "ee11");
     /** One class per server module the WAR takes from the server rather than bundling. */
     static final List<String> SERVER_CLASSES = List.of(
         "org.eclipse.jetty.server.Request",
-        "org.eclipse.jetty.ee10.servlet.ServletContextRequest",
+        "org.eclipse.jetty.%s.servlet.ServletContextRequest",
         "org.eclipse.jetty.websocket.core.server.WebSocketServerComponents",
         "org.eclipse.jetty.websocket.core.client.WebSocketCoreClient");
 
@@ -77,13 +78,14 @@ public class HostCheck implements ServletContextListener
         String found = "Jetty " + version + (environment != null ? " with the " + environment + " environment" : "");
         if (!version.startsWith("12.1."))
             return Optional.of(WANTED + "; found " + found + " (its websocket-core differs): " + REMEDY);
-        if (!"ee10".equals(environment))
+        if (!ENVIRONMENTS.contains(environment))
             return Optional.of(WANTED + "; found " + found + ": " + REMEDY);
-        for (String name : SERVER_CLASSES)
+        for (String pattern : SERVER_CLASSES)
         {
+            String name = pattern.formatted(environment);
             if (!visible.test(name))
                 return Optional.of(WANTED + " and its Jetty classes; found " + found + ", but the webapp cannot see " + name
-                    + " (a module missing, or WEB-INF/jetty-ee10-web.xml removed from the WAR): " + REMEDY);
+                    + " (a module missing, or WEB-INF/jetty-" + environment + "-web.xml removed from the WAR): " + REMEDY);
         }
         return Optional.empty();
     }

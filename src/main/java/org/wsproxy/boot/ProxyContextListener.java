@@ -50,7 +50,7 @@ public class ProxyContextListener implements ServletContextListener
         }
 
         // Jetty publishes its thread pool under this name (Jetty's own ProxyServlet takes it from there too).
-        org.eclipse.jetty.server.Server server = org.eclipse.jetty.ee10.servlet.ServletContextHandler.getServletContextHandler(context).getServer();
+        org.eclipse.jetty.server.Server server = org.wsproxy.websocket.ServletEnvironment.of(context).contextHandler().getServer();
         runtime = new ProxyRuntime(config, (Executor)context.getAttribute("org.eclipse.jetty.server.Executor"), server.getByteBufferPool());
         try
         {

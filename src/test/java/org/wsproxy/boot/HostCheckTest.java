@@ -37,21 +37,22 @@ public class HostCheckTest
     public void tomcatIsRefusedByName()
     {
         String line = HostCheck.refusal("Apache Tomcat/10.1.48", "org.apache.catalina.core.ApplicationContextFacade", "10.1.48", name -> false).orElseThrow();
-        assertEquals("wsproxy: this WAR needs Jetty 12.1 with the ee10 environment; found Apache Tomcat/10.1.48: " + HostCheck.REMEDY, line);
+        assertEquals("wsproxy: this WAR needs Jetty 12.1 with the ee10 or ee11 environment; found Apache Tomcat/10.1.48: " + HostCheck.REMEDY, line);
     }
 
     @Test
     public void jetty120IsRefusedWithItsVersion()
     {
         String line = HostCheck.refusal("jetty/12.0.30", EE10_CONTEXT, "12.0.30", name -> true).orElseThrow();
-        assertTrue(line.startsWith("wsproxy: this WAR needs Jetty 12.1 with the ee10 environment; found Jetty 12.0.30 with the ee10 environment"), line);
+        assertTrue(line.startsWith("wsproxy: this WAR needs Jetty 12.1 with the ee10 or ee11 environment; found Jetty 12.0.30 with the ee10 environment"), line);
     }
 
     @Test
-    public void ee11IsRefusedNamingTheEnvironment()
+    public void ee11IsAcceptedAndEe9RefusedNamingTheEnvironment()
     {
-        String line = HostCheck.refusal("jetty/12.1.12", "org.eclipse.jetty.ee11.servlet.ServletContextHandler$ServletContextApi", "12.1.12", name -> true).orElseThrow();
-        assertTrue(line.contains("found Jetty 12.1.12 with the ee11 environment: "), line);
+        assertEquals(Optional.empty(), HostCheck.refusal("jetty/12.1.12", "org.eclipse.jetty.ee11.servlet.ServletContextHandler$ServletContextApi", "12.1.12", name -> true));
+        String line = HostCheck.refusal("jetty/12.1.12", "org.eclipse.jetty.ee9.nested.ContextHandler$APIContext", "12.1.12", name -> true).orElseThrow();
+        assertTrue(line.contains("found Jetty 12.1.12 with the ee9 environment: "), line);
     }
 
     @Test
