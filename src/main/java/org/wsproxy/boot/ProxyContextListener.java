@@ -12,7 +12,6 @@ import java.util.concurrent.TimeoutException;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wsproxy.config.ConfigException;
@@ -41,6 +40,9 @@ public class ProxyContextListener implements ServletContextListener
     public void contextInitialized(ServletContextEvent event)
     {
         ServletContext context = event.getServletContext();
+        // Some hosts (Tomcat) call the next listeners after one failed: HostCheck has said why already.
+        if (context.getAttribute(HostCheck.REFUSED) != null)
+            return;
         Map<String, String> params = new HashMap<>();
         for (String name : Collections.list(context.getInitParameterNames()))
             params.put(name, context.getInitParameter(name));
@@ -66,7 +68,7 @@ public class ProxyContextListener implements ServletContextListener
         requireClass("org.eclipse.jetty.websocket.core.client.WebSocketCoreClient", "ee10-websocket-jetty-client-webapp");
 
         // Jetty publishes its thread pool under this name (Jetty's own ProxyServlet takes it from there too).
-        org.eclipse.jetty.server.Server server = org.eclipse.jetty.ee10.servlet.ServletContextHandler.getServletContextHandler(context).getServer();
+        org.eclipse.jetty.server.Server server = org.wsproxy.websocket.ServletEnvironment.of(context).contextHandler().getServer();
         runtime = new ProxyRuntime(config, (Executor)context.getAttribute("org.eclipse.jetty.server.Executor"), server.getByteBufferPool(),
             server, jmxDomain(context.getContextPath()));
         try
@@ -80,7 +82,7 @@ public class ProxyContextListener implements ServletContextListener
         runtime.publish(context);
         // A bean of the webapp's context, so the server's graceful stop (Graceful.shutdown of its whole tree, before
         // the connectors close) finds it; unmanaged, since the runtime starts and stops it.
-        ServletContextHandler.getServletContextHandler(context).addBean(runtime.drain(), false);
+        org.wsproxy.websocket.ServletEnvironment.of(context).contextHandler().addBean(runtime.drain(), false);
         if (config.drain().readinessEnabled())
         {
             // Like the admin endpoint, an exact path, preferred over the proxy's "/"; no token: balancers carry none.
@@ -143,7 +145,7 @@ public class ProxyContextListener implements ServletContextListener
             return;
         // An undeploy (or a stop without Jetty's graceful phase) drains here; after a graceful stop this returns at once.
         drain(runtime.drain());
-        ServletContextHandler.getServletContextHandler(event.getServletContext()).removeBean(runtime.drain());
+        org.wsproxy.websocket.ServletEnvironment.of(event.getServletContext()).contextHandler().removeBean(runtime.drain());
         runtime.unpublish(event.getServletContext());
         try
         {

@@ -81,6 +81,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
     private Draining draining;
     private BackendTlsConfig tlsConfig;
     private ExchangeObserver observer = ExchangeObserver.NONE;
+    // The servlet environment's classes (ee10 or ee11), found once: the core request and response under the servlet ones.
+    private org.wsproxy.websocket.ServletEnvironment environment;
 
     @Override
     public void init() throws ServletException
@@ -111,6 +113,7 @@ public class HttpProxyServlet extends AsyncProxyServlet
         if (router == null || pools == null || forwarding == null || bodyConfig == null || guards == null)
             throw new ServletException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
         uploads = new UploadsPerClient(bodyConfig.maxPerClient());
+        environment = org.wsproxy.websocket.ServletEnvironment.of(context);
         if (context.getAttribute(ExchangeObserver.class.getName()) instanceof ExchangeObserver given)
             observer = given;
         super.init();
@@ -221,8 +224,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
         long started = System.nanoTime();
         String path = RequestPath.of(request);
         Route route = path == null ? null : router.match(path);
-        org.eclipse.jetty.ee10.servlet.ServletContextRequest coreRequest = org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(request);
-        org.eclipse.jetty.ee10.servlet.ServletContextResponse coreResponse = coreRequest.getServletContextResponse();
+        org.eclipse.jetty.server.Request coreRequest = environment.coreRequest(request);
+        org.eclipse.jetty.server.Response coreResponse = environment.coreResponse(coreRequest);
         org.eclipse.jetty.server.Request.addCompletionListener(coreRequest, failure ->
             observer.completed(route, failure != null && !coreResponse.isCommitted() ? 500 : coreResponse.getStatus(), System.nanoTime() - started));
     }

@@ -5,8 +5,7 @@ import java.util.Set;
 
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServletRequest;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
@@ -30,18 +29,21 @@ final class ClientUpgrade
         "sec-websocket-extensions", "sec-websocket-protocol", "content-length", "transfer-encoding", "keep-alive");
 
     private final Handshaker handshaker = new RelayHandshaker();
+    private final ServletEnvironment environment;
     private final WebSocketComponents components;
 
-    private ClientUpgrade(WebSocketComponents components)
+    private ClientUpgrade(ServletEnvironment environment, WebSocketComponents components)
     {
+        this.environment = environment;
         this.components = components;
     }
 
     /** The upgrade of the webapp at {@code context}, sharing the server's WebSocket components (buffers, executor). */
     static ClientUpgrade of(ServletContext context)
     {
-        ServletContextHandler handler = ServletContextHandler.getServletContextHandler(context);
-        return new ClientUpgrade(WebSocketServerComponents.ensureWebSocketComponents(handler.getServer(), handler));
+        ServletEnvironment environment = ServletEnvironment.of(context);
+        org.eclipse.jetty.server.handler.ContextHandler handler = environment.contextHandler();
+        return new ClientUpgrade(environment, WebSocketServerComponents.ensureWebSocketComponents(handler.getServer(), handler));
     }
 
     /**
@@ -51,10 +53,10 @@ final class ClientUpgrade
      */
     boolean upgrade(HttpServletRequest request, BackendHop hop) throws java.io.IOException
     {
-        ServletContextRequest coreRequest = ServletContextRequest.getServletContextRequest(request);
+        Request coreRequest = environment.coreRequest(request);
         try (Blocker.Callback callback = Blocker.callback())
         {
-            boolean upgraded = handshaker.upgradeRequest(new Negotiator(hop), coreRequest, coreRequest.getServletContextResponse(), callback, components, null);
+            boolean upgraded = handshaker.upgradeRequest(new Negotiator(hop), coreRequest, environment.coreResponse(coreRequest), callback, components, null);
             if (upgraded)
                 callback.block();
             return upgraded;

@@ -1,0 +1,85 @@
+package org.wsproxy.boot;
+
+import java.util.Optional;
+import java.util.Set;
+
+import jakarta.servlet.ServletContext;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.Server;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The host check on what the hosts really report (server info and ServletContext class as seen in
+ * Tomcat 10.1.48, jetty-home 12.0.30 and 12.1.12): one line saying what was found and what to use.
+ * The deployments themselves are in e2e/UnsupportedHostIT.
+ */
+public class HostCheckTest
+{
+    private static final String EE10_CONTEXT = "org.eclipse.jetty.ee10.servlet.ServletContextHandler$ServletContextApi";
+
+    @Test
+    public void jetty121WithEe10AndItsClassesIsAccepted() throws Exception
+    {
+        // The real thing: this test's classpath is a Jetty 12.1 ee10 server's.
+        Server server = new Server();
+        ServletContextHandler handler = new ServletContextHandler();
+        server.setHandler(handler);
+        ServletContext context = handler.getServletContext();
+        Optional<String> refusal = HostCheck.refusal(context.getServerInfo(), context.getClass().getName(),
+            context.getClass().getPackage().getImplementationVersion(), name -> loads(name));
+        assertEquals(Optional.empty(), refusal);
+    }
+
+    @Test
+    public void tomcatIsRefusedByName()
+    {
+        String line = HostCheck.refusal("Apache Tomcat/10.1.48", "org.apache.catalina.core.ApplicationContextFacade", "10.1.48", name -> false).orElseThrow();
+        assertEquals("wsproxy: this WAR needs Jetty 12.1 with the ee10 or ee11 environment; found Apache Tomcat/10.1.48: " + HostCheck.REMEDY, line);
+    }
+
+    @Test
+    public void jetty120IsRefusedWithItsVersion()
+    {
+        String line = HostCheck.refusal("jetty/12.0.30", EE10_CONTEXT, "12.0.30", name -> true).orElseThrow();
+        assertTrue(line.startsWith("wsproxy: this WAR needs Jetty 12.1 with the ee10 or ee11 environment; found Jetty 12.0.30 with the ee10 environment"), line);
+    }
+
+    @Test
+    public void ee11IsAcceptedAndEe9RefusedNamingTheEnvironment()
+    {
+        assertEquals(Optional.empty(), HostCheck.refusal("jetty/12.1.12", "org.eclipse.jetty.ee11.servlet.ServletContextHandler$ServletContextApi", "12.1.12", name -> true));
+        String line = HostCheck.refusal("jetty/12.1.12", "org.eclipse.jetty.ee9.nested.ContextHandler$APIContext", "12.1.12", name -> true).orElseThrow();
+        assertTrue(line.contains("found Jetty 12.1.12 with the ee9 environment: "), line);
+    }
+
+    @Test
+    public void theJarVersionWinsOverAServerInfoTheOperatorChanged()
+    {
+        assertEquals(Optional.empty(), HostCheck.refusal("proxy", EE10_CONTEXT, "12.1.12", name -> true));
+        assertTrue(HostCheck.refusal("jetty/12.1.12", EE10_CONTEXT, "12.0.30", name -> true).isPresent());
+    }
+
+    @Test
+    public void aMissingServerClassIsNamed()
+    {
+        Set<String> missing = Set.of("org.eclipse.jetty.websocket.core.client.WebSocketCoreClient");
+        String line = HostCheck.refusal("jetty/12.1.12", EE10_CONTEXT, "12.1.12", name -> !missing.contains(name)).orElseThrow();
+        assertTrue(line.contains("the webapp cannot see org.eclipse.jetty.websocket.core.client.WebSocketCoreClient"), line);
+    }
+
+    private static boolean loads(String name)
+    {
+        try
+        {
+            Class.forName(name, false, HostCheckTest.class.getClassLoader());
+            return true;
+        }
+        catch (ClassNotFoundException x)
+        {
+            return false;
+        }
+    }
+}
