@@ -110,8 +110,9 @@ public class HandshakeCapTest
         RawHttp.Response refused = rawUpgrade(proxy);
         // Retry-After from 1 s to twice the queue timeout.
         assertRetryAfter(refused, 120);
+        // Handshakes that reached the backend, not its TCP connections: Jetty's client may open one connection more than
+        // it has requests for when two are sent at once (seen once in a CI run on a quiet machine), and leaves it idle.
         assertEquals(2, backend.arrived.get());
-        assertEquals(2, backend.connections.get());
         assertEquals(1, gate(proxy).refusedQueueFull());
         assertTrue(admin(proxy).contains("refusedQueueFull=1 refusedQueueTimeout=0"), admin(proxy));
 
