@@ -43,15 +43,7 @@ public final class Benchmark
 
     public static void main(String[] args) throws Exception
     {
-        if (Boolean.getBoolean("bench.stopWithParent"))
-        {
-            // Under `mvn -Pbench`, Maven is the parent and does not pass its termination on: exit with it, so that
-            // the shutdown hook stops what this started.
-            ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(2)));
-        }
-        List<String> all = new ArrayList<>(List.of(System.getProperty("bench.args", "").trim().split("\\s+")));
-        all.addAll(List.of(args));
-        List<ResultTable.Row> rows = run(Flags.parse(all.toArray(String[]::new)), Path.of(requiredProperty("jetty.home")),
+        List<ResultTable.Row> rows = run(Flags.forMain("bench.args", args), Path.of(requiredProperty("jetty.home")),
             Path.of(System.getProperty("jetty.base", "jetty-base")), Path.of(requiredProperty("wsproxy.war")), System.out);
         System.exit(rows.stream().anyMatch(row -> row.result().errors() > 0) ? 1 : 0);
     }

@@ -19,6 +19,21 @@ final class Flags
     {
     }
 
+    /**
+     * What a measurement's {@code main} starts with: under Maven ({@code -Dbench.stopWithParent=true}), exit when Maven
+     * goes away (it does not pass its termination on), so that shutdown hooks stop what the measurement started; then
+     * the flags from the system property {@code property} (how the pom passes {@code -D<x>.args}) followed by
+     * {@code args}.
+     */
+    static Flags forMain(String property, String[] args)
+    {
+        if (Boolean.getBoolean("bench.stopWithParent"))
+            ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(2)));
+        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(System.getProperty(property, "").trim().split("\\s+")));
+        all.addAll(java.util.List.of(args));
+        return parse(all.toArray(String[]::new));
+    }
+
     static Flags parse(String... args)
     {
         Flags flags = new Flags();

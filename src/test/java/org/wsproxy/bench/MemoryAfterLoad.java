@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,11 +47,7 @@ public final class MemoryAfterLoad
 
     public static void main(String[] args) throws Exception
     {
-        if (Boolean.getBoolean("bench.stopWithParent"))
-            ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(2)));
-        List<String> all = new ArrayList<>(List.of(System.getProperty("memory.args", "").trim().split("\\s+")));
-        all.addAll(List.of(args));
-        Flags flags = Flags.parse(all.toArray(String[]::new));
+        Flags flags = Flags.forMain("memory.args", args);
         flags.rejectUnknown(FLAGS);
         boolean met = run(flags, Path.of(required("jetty.home")), Path.of(System.getProperty("jetty.base", "jetty-base")),
             Path.of(required("wsproxy.war")), System.out);

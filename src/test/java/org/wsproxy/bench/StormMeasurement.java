@@ -55,11 +55,7 @@ public final class StormMeasurement
 
     public static void main(String[] args) throws Exception
     {
-        if (Boolean.getBoolean("bench.stopWithParent"))
-            ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(2)));
-        List<String> all = new ArrayList<>(List.of(System.getProperty("storm.args", "").trim().split("\\s+")));
-        all.addAll(List.of(args));
-        Flags flags = Flags.parse(all.toArray(String[]::new));
+        Flags flags = Flags.forMain("storm.args", args);
         flags.rejectUnknown(FLAGS);
         Path jettyHome = Path.of(JettyHomeProcess.requiredProperty("jetty.home"));
         Path jettyBase = Path.of(System.getProperty("jetty.base", "jetty-base"));
