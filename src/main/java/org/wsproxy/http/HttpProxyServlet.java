@@ -70,6 +70,7 @@ public class HttpProxyServlet extends AsyncProxyServlet
     private static final String BAD_PATH_ATTRIBUTE = HttpProxyServlet.class.getName() + ".badPath";
     private static final String BODY_ATTRIBUTE = HttpProxyServlet.class.getName() + ".body";
     private static final String WRITER_ATTRIBUTE = HttpProxyServlet.class.getName() + ".writer";
+    private static final String MATCHED_ATTRIBUTE = HttpProxyServlet.class.getName() + ".matched";
 
     private HttpClientConfig clientConfig;
     private Router router;
@@ -176,8 +177,9 @@ public class HttpProxyServlet extends AsyncProxyServlet
             super.service(request, response);
             return;
         }
-        String path = RequestPath.of(request);
-        if (path == null || router.match(path) == null)
+        Matched matched = matched(request);
+        String path = matched.path();
+        if (path == null || matched.route() == null)
         {
             if (path == null)
                 request.setAttribute(BAD_PATH_ATTRIBUTE, Boolean.TRUE);
@@ -204,11 +206,31 @@ public class HttpProxyServlet extends AsyncProxyServlet
         request.getInputStream().setReadListener(body);
     }
 
+    /** A request's normalised path (null when it cannot be normalised) and the route it matches (or null). */
+    private record Matched(String path, Route route)
+    {
+    }
+
+    /**
+     * Worked out once per request: admission, the metrics and the target all need it, and normalising the path and
+     * matching the routes each time cost on every request.
+     */
+    private Matched matched(HttpServletRequest request)
+    {
+        Matched matched = (Matched)request.getAttribute(MATCHED_ATTRIBUTE);
+        if (matched == null)
+        {
+            String path = RequestPath.of(request);
+            matched = new Matched(path, path == null ? null : router.match(path));
+            request.setAttribute(MATCHED_ATTRIBUTE, matched);
+        }
+        return matched;
+    }
+
     /** The edge's client address lists, before any body is read or backend chosen; 403 already sent when false. */
     private boolean admitted(HttpServletRequest request, HttpServletResponse response)
     {
-        String path = RequestPath.of(request);
-        Route route = path == null ? null : router.match(path);
+        Route route = matched(request).route();
         if (route == null)
             return true;
         Admission admission = guards.admitRequest(route, request);
@@ -222,8 +244,7 @@ public class HttpProxyServlet extends AsyncProxyServlet
     private void observeCompletion(HttpServletRequest request)
     {
         long started = System.nanoTime();
-        String path = RequestPath.of(request);
-        Route route = path == null ? null : router.match(path);
+        Route route = matched(request).route();
         org.eclipse.jetty.server.Request coreRequest = environment.coreRequest(request);
         org.eclipse.jetty.server.Response coreResponse = environment.coreResponse(coreRequest);
         org.eclipse.jetty.server.Request.addCompletionListener(coreRequest, failure ->
@@ -233,13 +254,14 @@ public class HttpProxyServlet extends AsyncProxyServlet
     @Override
     protected String rewriteTarget(HttpServletRequest request)
     {
-        String path = RequestPath.of(request);
+        Matched matched = matched(request);
+        String path = matched.path();
         if (path == null)
         {
             request.setAttribute(BAD_PATH_ATTRIBUTE, Boolean.TRUE);
             return null;
         }
-        Route route = router.match(path);
+        Route route = matched.route();
         if (route == null)
             return null;
         Pool pool = pools.get(route.pool());
