@@ -40,6 +40,13 @@ public class IdleGc extends AbstractLifeCycle
     static final long QUIET_BYTES_PER_SECOND = 64 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(IdleGc.class);
     private static final long TRIM_DELAY_MS = 1000;
+    /**
+     * The old generation's free space kept by this full GC, in % (jvm.ini leaves the JVM's 40-70% for the
+     * growth under load): close to what is live, so that idle connections cost memory in proportion to what
+     * they hold.
+     */
+    static final int IDLE_MIN_HEAP_FREE_RATIO = 10;
+    static final int IDLE_MAX_HEAP_FREE_RATIO = 20;
 
     private final Server server;
     private final long intervalMillis;
@@ -124,7 +131,10 @@ public class IdleGc extends AbstractLifeCycle
             runs.increment();
             MemoryUsage before = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
             long begin = System.nanoTime();
-            System.gc();
+            try (HeapFreeRatios narrowed = HeapFreeRatios.narrow(IDLE_MIN_HEAP_FREE_RATIO, IDLE_MAX_HEAP_FREE_RATIO))
+            {
+                System.gc();
+            }
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
             MemoryUsage after = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
             quiet.acted(allocatedBytes(), collections());
