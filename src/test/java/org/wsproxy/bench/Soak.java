@@ -17,11 +17,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.wsproxy.demo.JettyBases;
@@ -36,7 +39,8 @@ import org.wsproxy.e2e.JettyHomeProcess;
  * intact), thinks up to twice {@code --think}, and so on; it pings every {@code --ping-every}. Every
  * {@code --kill-every} one backend (in turn) is killed and restarted a second later on the same port: its
  * sessions are cut, their clients reconnect (back-off 1, 2, 4, 8 s ±50 %) to the other. Printed at the end:
- * messages sent and received each way, lost (a message without its answer on a session that was not cut),
+ * messages sent and received each way, lost (a message without its answer on a session that was not cut; cut: the
+ * proxy closed it with 1014 "backend connection lost", or it ended within 10 s of a kill),
  * those in flight on sessions cut by a kill (counted apart), reordered, duplicated, corrupt, pings and pongs,
  * sessions opened, cut and reconnected, and the proxy's RSS, threads and file descriptors at start, peak, end.
  * Exits 1 when anything was lost, reordered, duplicated or corrupt.
@@ -48,6 +52,8 @@ public final class Soak
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
     /** A session ending this long after a kill (or earlier) was cut by it. */
     private static final long KILL_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** The proxy's close code to a client whose backend vanished (relay.CloseCodes.BAD_GATEWAY). */
+    private static final int BACKEND_LOST = 1014;
 
     private Soak()
     {
@@ -92,6 +98,8 @@ public final class Soak
         final AtomicLong cutByKill = new AtomicLong();
         final AtomicLong cutOther = new AtomicLong();
         final AtomicLong failedHandshakes = new AtomicLong();
+        /** How sessions ended that the client did not close: close code and reason, or the error. */
+        final ConcurrentMap<String, AtomicLong> ends = new ConcurrentHashMap<>();
     }
 
     private static final class Run
@@ -231,6 +239,8 @@ public final class Soak
             out.printf("| pings / pongs | %d / %d |%n", c.pings.get(), c.pongs.get());
             out.printf("| sessions opened / cut by a kill / cut otherwise / failed handshakes (retried) | %d / %d / %d / %d |%n",
                 c.opened.get(), c.cutByKill.get(), c.cutOther.get(), c.failedHandshakes.get());
+            out.printf("| how the sessions the client did not close ended | %s |%n", c.ends.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining(", ")));
             out.printf("| proxy RSS, threads, fds at start | %s |%n", usage.first);
             out.printf("| proxy peak | RSS %d MiB, threads %d, fds %d |%n", usage.peakRss / 1024, usage.peakThreads, usage.peakFds);
             out.printf("| proxy at end (sessions closed) | %s |%n", atEnd);
@@ -465,17 +475,22 @@ public final class Soak
             @Override
             public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason)
             {
-                ended(ws);
+                ended(ws, statusCode + " " + reason, statusCode == BACKEND_LOST && reason.contains("backend connection lost"));
                 return null;
             }
 
             @Override
             public void onError(WebSocket ws, Throwable error)
             {
-                ended(ws);
+                ended(ws, error.getClass().getSimpleName(), false);
             }
 
-            private void ended(WebSocket ws)
+            /**
+             * @param how the close code and reason, or the error
+             * @param backendLost the proxy said the backend's connection was lost: in this soak only a kill does that,
+             * however long the close took to reach the client on a loaded machine
+             */
+            private void ended(WebSocket ws, String how, boolean backendLost)
             {
                 boolean inFlight;
                 synchronized (lock)
@@ -486,10 +501,15 @@ public final class Soak
                     inFlight = awaiting;
                     awaiting = false;
                 }
-                boolean byKill = System.nanoTime() - lastKill < KILL_WINDOW_NANOS;
+                long sinceKill = System.nanoTime() - lastKill;
+                boolean byKill = backendLost || sinceKill < KILL_WINDOW_NANOS;
+                counts.ends.computeIfAbsent(how, k -> new AtomicLong()).incrementAndGet();
                 (byKill ? counts.cutByKill : counts.cutOther).incrementAndGet();
                 if (inFlight)
                     (byKill ? counts.inFlightOnCut : counts.lost).incrementAndGet();
+                if (inFlight && !byKill)
+                    log.printf("  LOST: message %d (%d B) in flight on a session that ended (%s), opened at %ds; last kill %d ms before%n", sentSeq, lastSize,
+                        how, TimeUnit.NANOSECONDS.toSeconds(openedAt - started), TimeUnit.NANOSECONDS.toMillis(sinceKill));
                 if (stopping)
                     finished.complete(null);
                 else
