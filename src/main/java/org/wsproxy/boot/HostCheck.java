@@ -19,15 +19,16 @@ import org.slf4j.LoggerFactory;
  * WebSocket. It uses only the Servlet API and class names: it must load on any servlet host.
  * <p>
  * The relay runs on the server's own websocket-core (and {@code RelayHandshaker} copies websocket-core
- * 12.1 internals), and the client upgrade reaches Jetty's core request through the environment's servlet classes:
- * so Jetty 12.1, the ee10 or ee11 environment (websocket/ServletEnvironment), and those classes visible to the webapp.
+ * internals, the same in 12.0 and 12.1), and the client upgrade reaches Jetty's core request through the environment's
+ * servlet classes: so Jetty 12.0 or 12.1 (what differs between them is host/JettyApi's), the ee10 or ee11 environment
+ * (websocket/ServletEnvironment; 12.0 has no ee11), and those classes visible to the webapp.
  */
 public class HostCheck implements ServletContextListener
 {
     /** Set on the context when the host is refused, so that the listeners after this one do nothing. */
     public static final String REFUSED = HostCheck.class.getName() + ".refused";
-    static final String WANTED = "wsproxy: this WAR needs Jetty 12.1 with the ee10 or ee11 environment";
-    static final String REMEDY = "deploy it in jetty-home 12.1 with the modules ee10-deploy, ee10-websocket-jetty and "
+    static final String WANTED = "wsproxy: this WAR needs Jetty 12.0 or 12.1 with the ee10 or ee11 environment";
+    static final String REMEDY = "deploy it in jetty-home 12.0 or 12.1 with the modules ee10-deploy, ee10-websocket-jetty and "
         + "ee10-websocket-jetty-client-webapp (or their ee11 twins), as jetty-base/ does (README, \"Hosts\")";
     private static final java.util.Set<String> ENVIRONMENTS = java.util.Set.of("ee10", "ee11");
     /** One class per server module the WAR takes from the server rather than bundling. */
@@ -76,7 +77,7 @@ public class HostCheck implements ServletContextListener
         String version = contextVersion != null ? contextVersion : info.matches() ? info.group(1) : "unknown";
         String environment = jetty.group(1);
         String found = "Jetty " + version + (environment != null ? " with the " + environment + " environment" : "");
-        if (!version.startsWith("12.1."))
+        if (!version.startsWith("12.1.") && !version.startsWith("12.0."))
             return Optional.of(WANTED + "; found " + found + " (its websocket-core differs): " + REMEDY);
         if (!ENVIRONMENTS.contains(environment))
             return Optional.of(WANTED + "; found " + found + ": " + REMEDY);

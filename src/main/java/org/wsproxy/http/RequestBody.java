@@ -81,6 +81,8 @@ final class RequestBody extends IteratingCallback implements ReadListener
     private volatile long waitingSince;
     private volatile boolean backendFailed;
     private volatile Throwable clientFailure;
+    // The abort was acted on; Jetty serialises onAborted and onCompleteFailure, which both may see it.
+    private boolean abortSeen;
 
     RequestBody(ServletInputStream input, long contentLength, String contentType, RequestBodyConfig config, Scheduler scheduler, Exchange exchange)
     {
@@ -252,11 +254,15 @@ final class RequestBody extends IteratingCallback implements ReadListener
     /**
      * An abort comes from outside the reading: the container's {@link #onError}, the timeout, or {@link #end()}. Acted
      * on at once, even while a write to the backend is pending (which may never complete if the backend stopped
-     * reading): the backend request is aborted, which also completes that write.
+     * reading): the backend request is aborted, which also completes that write. Jetty 12.1 calls this at once on an
+     * abort; 12.0 does not have it and calls {@link #onCompleteFailure} at once instead, which comes here too.
      */
     @Override
     protected void onAborted(Throwable cause)
     {
+        if (abortSeen)
+            return;
+        abortSeen = true;
         if (cause == ENDED)
         {
             AsyncRequestContent streamed = content;
@@ -270,9 +276,19 @@ final class RequestBody extends IteratingCallback implements ReadListener
     @Override
     protected void onCompleteFailure(Throwable cause)
     {
-        // An abort was dealt with in onAborted; a failed write to the backend is the backend's, and its request reports it.
-        if (!isAborted() && !backendFailed)
+        // An abort is dealt with in onAborted (Jetty 12.1 called it already; 12.0 does not, so it is called here); a
+        // failed write to the backend is the backend's, and its request reports it.
+        if (isAborted())
+            onAborted(cause);
+        else if (!backendFailed)
             failedByClient(cause);
+        completed();
+    }
+
+    @Override
+    protected void onCompleteSuccess()
+    {
+        completed();
     }
 
     /** Noted first, so that the backend request, failing with it, is not held against the backend; acted on once. */
@@ -288,11 +304,12 @@ final class RequestBody extends IteratingCallback implements ReadListener
             sent.abort(cause);
     }
 
-    @Override
-    protected void onCompleted(Throwable causeOrNull)
+    /**
+     * Jetty calls onCompleteSuccess or onCompleteFailure once, at the end (from {@code onCompleted} in 12.1, which
+     * this class leaves alone because 12.0 has none).
+     */
+    private void completed()
     {
-        // Jetty's calls onCompleteSuccess or onCompleteFailure.
-        super.onCompleted(causeOrNull);
         waitingForClient = false;
         timeout.destroy();
         exchange.ended();

@@ -19,6 +19,8 @@ import org.eclipse.jetty.websocket.core.WebSocketCoreSession;
  * <li>Before it waits for more bytes, it tells its {@link RelaySide}, which flushes the frames batched
  * for the other hop: frames that one read brought leave in one write.</li>
  * </ul>
+ * It asks its endpoint for reads itself, as Jetty 12.1's {@code AbstractConnection.fillInterested(Callback)} does
+ * (which 12.0 lacks), so the same class runs on both (host/JettyApi).
  */
 final class RelayConnection extends WebSocketConnection
 {
@@ -34,7 +36,7 @@ final class RelayConnection extends WebSocketConnection
         @Override
         public void failed(Throwable x)
         {
-            onFillInterestedFailed(x);
+            readFailed(x);
         }
 
         @Override
@@ -54,6 +56,12 @@ final class RelayConnection extends WebSocketConnection
     public void fillInterested()
     {
         side.readDrained();
-        fillInterested(readable);
+        getEndPoint().fillInterested(readable);
+    }
+
+    // Called from here, not from the callback: Jetty 12.0 has this method protected, which only a subclass may call.
+    private void readFailed(Throwable x)
+    {
+        onFillInterestedFailed(x);
     }
 }

@@ -115,8 +115,9 @@ public class WebSocketProxy extends ContainerLifeCycle
         org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP transport =
             new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(new RelayClientConnector());
         // The backend's 101 (or refusal) is handled where it was read, on the selector thread: what follows (the
-        // backend session's set-up, the failover to another backend, the client's dispatch) never blocks.
-        transport.setInvocationType(org.eclipse.jetty.util.thread.Invocable.InvocationType.NON_BLOCKING);
+        // backend session's set-up, the failover to another backend, the client's dispatch) never blocks (Jetty 12.1;
+        // 12.0 cannot be told, and hands it to a pool thread).
+        org.wsproxy.host.JettyApi.HOST.nonBlocking(transport);
         this.httpClient = new HttpClient(transport);
         httpClient.setName("wsproxy-backend-websocket");
         httpClient.setExecutor(executor);

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The host check on what the hosts really report (server info and ServletContext class as seen in
  * Tomcat 10.1.48, jetty-home 12.0.30 and 12.1.12): one line saying what was found and what to use.
- * The deployments themselves are in e2e/UnsupportedHostIT.
+ * The deployments themselves are in e2e/UnsupportedHostIT (refused) and e2e/HostsIT (served).
  */
 public class HostCheckTest
 {
@@ -37,14 +37,23 @@ public class HostCheckTest
     public void tomcatIsRefusedByName()
     {
         String line = HostCheck.refusal("Apache Tomcat/10.1.48", "org.apache.catalina.core.ApplicationContextFacade", "10.1.48", name -> false).orElseThrow();
-        assertEquals("wsproxy: this WAR needs Jetty 12.1 with the ee10 or ee11 environment; found Apache Tomcat/10.1.48: " + HostCheck.REMEDY, line);
+        assertEquals("wsproxy: this WAR needs Jetty 12.0 or 12.1 with the ee10 or ee11 environment; found Apache Tomcat/10.1.48: " + HostCheck.REMEDY, line);
     }
 
     @Test
-    public void jetty120IsRefusedWithItsVersion()
+    public void jetty120WithEe10IsAcceptedAndOtherVersionsRefusedWithTheirVersion()
     {
-        String line = HostCheck.refusal("jetty/12.0.30", EE10_CONTEXT, "12.0.30", name -> true).orElseThrow();
-        assertTrue(line.startsWith("wsproxy: this WAR needs Jetty 12.1 with the ee10 or ee11 environment; found Jetty 12.0.30 with the ee10 environment"), line);
+        assertEquals(Optional.empty(), HostCheck.refusal("jetty/12.0.30", EE10_CONTEXT, "12.0.30", name -> true));
+        String line = HostCheck.refusal("jetty/11.0.24", "org.eclipse.jetty.servlet.ServletContextHandler$Context", "11.0.24", name -> true).orElseThrow();
+        assertTrue(line.startsWith("wsproxy: this WAR needs Jetty 12.0 or 12.1 with the ee10 or ee11 environment; found Jetty 11.0.24"), line);
+        assertTrue(HostCheck.refusal("jetty/12.2.0", EE10_CONTEXT, "12.2.0", name -> true).isPresent());
+    }
+
+    @Test
+    public void jetty120WithEe9IsRefusedNamingTheEnvironment()
+    {
+        String line = HostCheck.refusal("jetty/12.0.30", "org.eclipse.jetty.ee9.nested.ContextHandler$APIContext", "12.0.30", name -> true).orElseThrow();
+        assertTrue(line.contains("found Jetty 12.0.30 with the ee9 environment: "), line);
     }
 
     @Test
@@ -59,7 +68,7 @@ public class HostCheckTest
     public void theJarVersionWinsOverAServerInfoTheOperatorChanged()
     {
         assertEquals(Optional.empty(), HostCheck.refusal("proxy", EE10_CONTEXT, "12.1.12", name -> true));
-        assertTrue(HostCheck.refusal("jetty/12.1.12", EE10_CONTEXT, "12.0.30", name -> true).isPresent());
+        assertTrue(HostCheck.refusal("jetty/12.1.12", EE10_CONTEXT, "11.0.24", name -> true).isPresent());
     }
 
     @Test

@@ -50,6 +50,18 @@ public final class JettyBases
         write(base, override.replace(DEMO_BACKEND, backend));
     }
 
+    /** Points one route of the base ({@code ws} or {@code app}) at {@code backend}. */
+    public static void pointRouteAt(Path base, String route, String backend) throws IOException
+    {
+        String override = read(base);
+        java.util.regex.Matcher param = java.util.regex.Pattern.compile(
+            "(<param-name>wsproxy\\.route\\." + java.util.regex.Pattern.quote(route) + "\\.backends</param-name>\\s*<param-value>)[^<]*(</param-value>)")
+            .matcher(override);
+        if (!param.find())
+            throw new IllegalStateException(base.resolve(OVERRIDE) + " has no backends for route " + route);
+        write(base, param.replaceFirst("$1" + java.util.regex.Matcher.quoteReplacement(backend) + "$2"));
+    }
+
     /** Adds a context-param; meant for parameters that the file does not set already. */
     public static void addContextParam(Path base, String name, String value) throws IOException
     {

@@ -15,11 +15,15 @@ import java.util.function.Predicate;
 
 /**
  * A JDK {@code java.net.http.WebSocket} listener for the end-to-end tests (an independent client, not
- * Jetty's): whole text and binary messages in queues, the close as "code reason".
+ * Jetty's): whole text and binary messages, pings and pongs in queues, the close as "code reason".
  */
 final class JdkWebSocketRecorder implements WebSocket.Listener
 {
     final CompletableFuture<String> closed = new CompletableFuture<>();
+    /** The payloads of the pings received, as text. */
+    final BlockingQueue<String> pings = new LinkedBlockingQueue<>();
+    /** The payloads of the pongs received, as text. */
+    final BlockingQueue<String> pongs = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
     private final BlockingQueue<byte[]> binaries = new LinkedBlockingQueue<>();
     private final StringBuilder textParts = new StringBuilder();
@@ -49,6 +53,23 @@ final class JdkWebSocketRecorder implements WebSocket.Listener
             binaries.add(binaryParts.toByteArray());
             binaryParts.reset();
         }
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message)
+    {
+        // The JDK answers it by itself.
+        pings.add(java.nio.charset.StandardCharsets.UTF_8.decode(message).toString());
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message)
+    {
+        pongs.add(java.nio.charset.StandardCharsets.UTF_8.decode(message).toString());
         webSocket.request(1);
         return null;
     }
