@@ -42,8 +42,8 @@ import org.wsproxy.websocket.WebSocketProxy;
  * <li>{@code POST} (or {@code PUT}) with a body in the pools file's syntax: the pools it lists take those
  * backends, validated whole first, like a change of the pools file (sessions are never closed); 400 naming
  * the bad key and value otherwise, with nothing changed.</li>
- * <li>{@code POST ?action=drain} (no body): drains this instance, as a graceful stop would (new upgrades and
- * requests 503, readiness 503, live sessions closed with 1001 after {@code drainTimeout}, over
+ * <li>{@code POST ?action=drain} (no body): drains this instance, as a graceful stop would (readiness 503, new
+ * upgrades and requests 503 after {@code drainNotice}, live sessions closed with 1001 after {@code drainTimeout}, over
  * {@code drainSpread}); 202 at once, with the live session count. One-way until the webapp restarts.</li>
  * </ul>
  */

@@ -19,10 +19,10 @@ import org.wsproxy.relay.Relay;
 import org.wsproxy.websocket.WebSocketProxy;
 
 /**
- * Takes the instance out of service without cutting anyone off: {@link Draining} turns on (new upgrades and
- * requests 503, readiness 503), live WebSocket sessions get {@code drainTimeout} to end by themselves, then
- * those left are closed with 1001 {@value #REASON} on both hops, a few at a time over {@code drainSpread}, so
- * that their clients do not all reconnect in the same second.
+ * Takes the instance out of service without cutting anyone off: {@link Draining} turns on (readiness 503; new
+ * upgrades and requests 503 once {@code drainNotice} is over, served until then), live WebSocket sessions get
+ * {@code drainTimeout} to end by themselves, then those left are closed with 1001 {@value #REASON} on both hops,
+ * a few at a time over {@code drainSpread}, so that their clients do not all reconnect in the same second.
  * <p>It is Jetty's {@link Graceful}: registered on the webapp's context, so a server stop with a
  * {@code stopTimeout} (SIGTERM in jetty-home) calls {@link #shutdown()} and waits for the returned future,
  * before it closes the connectors, for at most that timeout. The admin endpoint's drain call and an undeploy
@@ -57,7 +57,10 @@ public class GracefulDrain extends ContainerLifeCycle implements Graceful
         this.scheduler = scheduler;
     }
 
-    /** Jetty's graceful stop: starts the drain, and the future completes once no session and no HTTP request is left. */
+    /**
+     * Jetty's graceful stop: starts the drain, and the future completes once the notice is over and no session and no
+     * HTTP request is left.
+     */
     @Override
     public CompletableFuture<Void> shutdown()
     {
@@ -74,7 +77,7 @@ public class GracefulDrain extends ContainerLifeCycle implements Graceful
      * Starts the drain, once; later calls return the same future.
      *
      * @param why what asked for it, for the log
-     * @return completed once no WebSocket session and no plain HTTP request is left
+     * @return completed once the notice is over and no WebSocket session and no plain HTTP request is left
      */
     public CompletableFuture<Void> drain(String why)
     {
@@ -82,8 +85,9 @@ public class GracefulDrain extends ContainerLifeCycle implements Graceful
             return drained;
         startNanos = System.nanoTime();
         int live = webSocketProxy.relayCount();
-        LOG.info("wsproxy: draining ({}): new upgrades and requests get 503; {} live WebSocket session(s) have {} to end, then get 1001 over {}",
-            why, live, millis(config.timeout()), millis(config.spread()));
+        LOG.info("wsproxy: draining ({}): readiness 503; new upgrades and requests get 503{}; {} live WebSocket session(s) have {} to end, then get 1001 over {}",
+            why, config.notice().isZero() ? "" : " after a notice of " + millis(config.notice()) + " (served until then, HTTP with Connection: close)",
+            live, millis(config.timeout()), millis(config.spread()));
         scheduleClose(this::closeRemaining, config.timeout());
         check();
         return drained;
@@ -102,7 +106,8 @@ public class GracefulDrain extends ContainerLifeCycle implements Graceful
 
     private void check()
     {
-        if (webSocketProxy.relayCount() == 0 && draining.requestsInFlight() <= 0)
+        // Not before the notice is over: until then new requests and upgrades are still taken.
+        if (draining.refusesNew() && webSocketProxy.relayCount() == 0 && draining.requestsInFlight() <= 0)
         {
             if (drained.complete(null))
                 LOG.info("wsproxy: drained: no live WebSocket session or HTTP request left after {} ms", elapsed().toMillis());

@@ -40,7 +40,7 @@ public class ProxyRuntime extends ContainerLifeCycle
     private final ForwardingPolicy forwarding;
     private final WebSocketProxy webSocketProxy;
     private final EdgeGuards guards;
-    private final Draining draining = new Draining();
+    private final Draining draining;
     private final GracefulDrain drain;
     private final ProxyMetrics metrics;
 
@@ -66,6 +66,7 @@ public class ProxyRuntime extends ContainerLifeCycle
         Scheduler scheduler = new ScheduledExecutorScheduler("wsproxy-control", true);
         addBean(scheduler, true);
         // After the scheduler, so it stops (cancelling its timers) before the scheduler does.
+        draining = new Draining(config.drain().notice());
         drain = new GracefulDrain(config.drain(), draining, webSocketProxy, scheduler);
         addBean(drain, true);
         // Metrics only when something reads them: the observe endpoints, or JMX.

@@ -52,6 +52,7 @@ public final class ProxyConfigParser
     public static final String CLIENT_IP_HEADERS = "wsproxy.clientIpHeaders";
     public static final String DRAIN_TIMEOUT = "wsproxy.drainTimeout";
     public static final String DRAIN_SPREAD = "wsproxy.drainSpread";
+    public static final String DRAIN_NOTICE = "wsproxy.drainNotice";
     public static final String READINESS_PATH = "wsproxy.readinessPath";
     public static final String BACKEND_TRUST_STORE = "wsproxy.backendTrustStore";
     public static final String BACKEND_TRUST_STORE_PASSWORD = "wsproxy.backendTrustStorePassword";
@@ -146,6 +147,9 @@ public final class ProxyConfigParser
         // nothing reconnect within seconds, so 10 s of spread keeps a restart from becoming a reconnect storm.
         defaults.put(DRAIN_TIMEOUT, "30s");
         defaults.put(DRAIN_SPREAD, "10s");
+        // Off: new requests and upgrades get 503 as soon as a drain begins. Behind a balancer that probes the readiness
+        // path: more than it takes to mark the instance down (HAProxy: inter x fall), and at least jetty.http.idleTimeout.
+        defaults.put(DRAIN_NOTICE, "0s");
         defaults.put(READINESS_PATH, "");
         defaults.put(BACKEND_TRUST_STORE, "");
         defaults.put(BACKEND_TRUST_STORE_PASSWORD, "");
@@ -322,7 +326,12 @@ public final class ProxyConfigParser
             routePaths.contains(path) || path.equals(adminPath)))
             throw new ConfigException(READINESS_PATH, path, "an exact path starting with '/', not ending with '/', that is no route's path " +
                 "nor the admin path, e.g. /_wsproxy/ready");
-        return new DrainConfig(timeout, spread, path);
+        Duration notice = params.duration(DRAIN_NOTICE, Units.duration(DEFAULTS.get(DRAIN_NOTICE)));
+        // Sessions opened during the notice are closed with the others at the end of the timeout, so it cannot be longer.
+        if (notice.compareTo(timeout) > 0)
+            throw new ConfigException(DRAIN_NOTICE, params.string(DRAIN_NOTICE, DEFAULTS.get(DRAIN_NOTICE)),
+                "a duration not longer than " + DRAIN_TIMEOUT + " (" + params.string(DRAIN_TIMEOUT, DEFAULTS.get(DRAIN_TIMEOUT)) + ")");
+        return new DrainConfig(notice, timeout, spread, path);
     }
 
     private static BackendTlsConfig parseBackendTls(Params params)

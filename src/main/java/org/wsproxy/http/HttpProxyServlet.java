@@ -165,9 +165,15 @@ public class HttpProxyServlet extends AsyncProxyServlet
     {
         if (draining != null && draining.isDraining())
         {
-            // A new request while the instance drains: requests already in flight go on; this one goes elsewhere.
-            sendProxyResponseError(request, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE);
-            return;
+            // A new request once the drain's notice is over: requests already in flight go on; this one goes elsewhere.
+            if (draining.refusesNew())
+            {
+                sendProxyResponseError(request, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+                return;
+            }
+            // During the notice it is served, and its connection closed after the answer: a kept-alive client (an L4
+            // balancer pins it here) opens its next one through the balancer, which by then sends it elsewhere.
+            response.setHeader("Connection", "close");
         }
         if (!admitted(request, response))
             return;

@@ -90,9 +90,11 @@ public class WebSocketProxyFilter implements Filter
             return;
         }
 
-        if (draining != null && draining.isDraining())
+        if (draining != null && draining.refusesNew())
         {
-            // The instance is going away: the client retries, through the balancer, on another one.
+            // The instance is going away, and the balancer has had the drain's notice to stop sending here: the client
+            // retries, through the balancer, on another one. During the notice the upgrade goes on; its session is
+            // closed with 1001 with the others at the end of drainTimeout.
             proxy.rejected(route);
             response.setHeader("Connection", "close");
             PendingUpgrade.respond(response, 503, "503 Service Unavailable");

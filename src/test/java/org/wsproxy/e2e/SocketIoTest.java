@@ -72,8 +72,8 @@ public class SocketIoTest
         }
     }
 
-    /** target/socketio with the scripts and node_modules (npm ci once). */
-    private static Path prepare() throws Exception
+    /** target/socketio with the scripts and node_modules (npm ci once); skips the test without node or npm, except on CI. */
+    static Path prepare() throws Exception
     {
         // On CI .ci/run installs node and npm, so their absence there is a failure, not a skip.
         boolean ci = System.getenv("CI") != null;
@@ -82,7 +82,7 @@ public class SocketIoTest
         Path source = Path.of("src/test/socketio");
         Path dir = Path.of("target/socketio");
         Files.createDirectories(dir);
-        for (String file : List.of("package.json", "package-lock.json", "server.js", "client.js"))
+        for (String file : List.of("package.json", "package-lock.json", "server.js", "client.js", "rejoin.js"))
             Files.copy(source.resolve(file), dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
         if (!Files.isDirectory(dir.resolve("node_modules/socket.io-client")))
         {
@@ -100,6 +100,15 @@ public class SocketIoTest
     }
 
     private int startServer(Path dir, String name) throws Exception
+    {
+        return startServer(dir, name, processes);
+    }
+
+    /**
+     * Starts {@code node server.js NAME} and returns its port; the process goes on {@code processes}, for the caller to
+     * stop by closing its standard input (as {@link #stopAll()} does).
+     */
+    static int startServer(Path dir, String name, Deque<Process> processes) throws Exception
     {
         Process process = new ProcessBuilder("node", "server.js", name).directory(dir.toFile()).redirectErrorStream(true).start();
         processes.push(process);
