@@ -79,17 +79,19 @@ final class RelayConnection extends WebSocketConnection
      * writing a close frame with an abnormal code: shut the output and read what the client still sends, to drop
      * it, until its EOF or {@link LingeringClose#TIME}.
      *
-     * @return false when the hop cannot linger (not a TCP socket, or already shut): then it is aborted as before
+     * @return false when the hop cannot linger (not a TCP socket, closed, or the client's EOF already read): then
+     * it is aborted as before
      */
     boolean linger()
     {
         EndPoint endPoint = getEndPoint();
-        if (!LingeringClose.overTcp(endPoint) || !endPoint.isOpen() || endPoint.isOutputShutdown() || endPoint.isInputShutdown())
+        if (!LingeringClose.overTcp(endPoint) || !endPoint.isOpen() || endPoint.isInputShutdown())
             return false;
         cancelDemand();
         Lingering lingering = new Lingering();
         this.lingering = lingering;
-        // The close frame was written (this runs when its write completed): the FIN follows it.
+        // The close frame was written (this runs when its write completed): the FIN follows it. (websocket-core's
+        // server side has already shut the output once the close frame was flushed; then this does nothing.)
         endPoint.shutdownOutput();
         lingering.start(scheduler);
         return true;

@@ -1,7 +1,6 @@
 package org.wsproxy.relay;
 
 import java.io.IOException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -20,13 +19,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The relay's lingering close, through the real webapp, on plain sockets that show what TCP does: a peer still
  * writing when the proxy closes it with 1009, 1008 or 1001 reads the close frame and then a FIN (the read returns
- * EOF), not a reset (a {@code SocketException: Connection reset} from the read, which is what websocket-core's
- * drop of the connection gave, and why such peers reported 1006). A peer that goes on writing after the close is
- * cut after the bound all the same.
+ * EOF), and its writes go on succeeding for a while, read and dropped by the proxy. websocket-core's drop of the
+ * connection instead answered them with a reset: the next write failed with {@code Broken pipe} or
+ * {@code Connection reset}, before the peer's application had read the close frame (so it reported 1006), or the
+ * read itself met the reset. A peer that goes on writing after the close is cut after the bound all the same.
  */
 public class LingeringCloseTest
 {
     private static final String TOKEN = "0123456789abcdef-linger";
+    /**
+     * What a peer must still be able to write after the close: more than the socket buffers on both sides hold
+     * (on Linux the receive buffer may grow to 32 MiB, the send buffer to 4 MiB), so that the writes go through only
+     * if the proxy reads them.
+     */
+    private static final long AFTER_THE_CLOSE = 64L << 20;
 
     private ProxyServer proxy;
     private CoreBackend listening;
@@ -60,6 +66,31 @@ public class LingeringCloseTest
             rawBackend.close();
     }
 
+    /**
+     * The peers' writes after their close frame and the FIN go on succeeding ({@link #AFTER_THE_CLOSE} more): the proxy still reads
+     * and drops them. Dropped at once, the proxy's socket answers them with a reset (or, closed but not yet released
+     * by its selector, stops reading them), and a write fails (or stalls).
+     */
+    private static void assertStillReadAfterTheClose(RawWebSocket.Writer... writers) throws Exception
+    {
+        long[] start = new long[writers.length];
+        for (int i = 0; i < writers.length; i++)
+            start[i] = writers[i].written().get();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (int i = 0; i < writers.length; i++)
+        {
+            RawWebSocket.Writer writer = writers[i];
+            while (writer.written().get() - start[i] < AFTER_THE_CLOSE)
+            {
+                if (writer.failure().isDone())
+                    throw new AssertionError("a write after the close failed (" + (writer.written().get() - start[i]) + " bytes after it went through)",
+                        writer.failure().getNow(null));
+                assertTrue(System.nanoTime() < deadline, "writes stalled after the close");
+                Thread.sleep(2);
+            }
+        }
+    }
+
     /** Reads up to the next close frame and asserts its code, then that a FIN follows: a reset would throw here. */
     private static void assertCloseThenFin(RawWebSocket socket, int code) throws IOException
     {
@@ -76,8 +107,9 @@ public class LingeringCloseTest
         startProxy(backend.url(), "wsproxy.maxClientMessageSize", "64KiB");
         try (RawWebSocket client = RawWebSocket.connect(proxy.port(), "/ws/big"))
         {
-            client.flood(16 * 1024);
+            RawWebSocket.Writer writing = client.flood(16 * 1024);
             assertCloseThenFin(client, 1009);
+            assertStillReadAfterTheClose(writing);
         }
         String backendClose = backend.sessions.poll(10, TimeUnit.SECONDS).closed.get(10, TimeUnit.SECONDS);
         assertTrue(backendClose.startsWith("1001 "), backendClose);
@@ -90,8 +122,9 @@ public class LingeringCloseTest
         startProxy(backend.url(), "wsproxy.clientMessageRate", "5", "wsproxy.rateBurst", "1s");
         try (RawWebSocket client = RawWebSocket.connect(proxy.port(), "/ws/chatty"))
         {
-            client.chatter();
+            RawWebSocket.Writer writing = client.chatter();
             assertCloseThenFin(client, 1008);
+            assertStillReadAfterTheClose(writing);
         }
         CoreEndpoint backendSide = backend.sessions.poll(10, TimeUnit.SECONDS);
         assertTrue(backendSide.closed.get(10, TimeUnit.SECONDS).startsWith("1001 "));
@@ -106,8 +139,9 @@ public class LingeringCloseTest
         {
             RawWebSocket backend = rawBackend.sessions.poll(10, TimeUnit.SECONDS);
             assertNotNull(backend);
-            backend.flood(16 * 1024);
+            RawWebSocket.Writer writing = backend.flood(16 * 1024);
             assertCloseThenFin(backend, 1009);
+            assertStillReadAfterTheClose(writing);
             // The client was not writing: it gets its 1001 and a FIN either way.
             assertCloseThenFin(client, 1001);
         }
@@ -122,11 +156,12 @@ public class LingeringCloseTest
         {
             RawWebSocket backend = rawBackend.sessions.poll(10, TimeUnit.SECONDS);
             assertNotNull(backend);
-            backend.flood(16 * 1024);
-            client.flood(16 * 1024);
+            RawWebSocket.Writer backendWriting = backend.flood(16 * 1024);
+            RawWebSocket.Writer clientWriting = client.flood(16 * 1024);
             // Both hops are still writing when the proxy closes them: each reads its close frame and a FIN.
             assertCloseThenFin(client, 1009);
             assertCloseThenFin(backend, 1001);
+            assertStillReadAfterTheClose(clientWriting, backendWriting);
         }
     }
 
@@ -141,14 +176,15 @@ public class LingeringCloseTest
             RawWebSocket backend = rawBackend.sessions.poll(10, TimeUnit.SECONDS);
             assertNotNull(backend);
             // Neither reads until the drain: both directions fill up and stall, with bytes unread at the proxy.
-            backend.flood(16 * 1024);
-            client.flood(16 * 1024);
+            RawWebSocket.Writer backendWriting = backend.flood(16 * 1024);
+            RawWebSocket.Writer clientWriting = client.flood(16 * 1024);
             RawHttp.Response drain = RawHttp.exchange(proxy.port(), "POST /_wsproxy/pools?action=drain HTTP/1.1", "Host: 127.0.0.1",
                 "Authorization: Bearer " + TOKEN, "Content-Length: 0", "Connection: close");
             assertEquals(202, drain.status());
             // After drainTimeout (1 s) both hops get 1001: each reads what was relayed to it, the close frame, a FIN.
             assertCloseThenFin(client, 1001);
             assertCloseThenFin(backend, 1001);
+            assertStillReadAfterTheClose(clientWriting, backendWriting);
         }
     }
 
@@ -180,10 +216,10 @@ public class LingeringCloseTest
         try (RawWebSocket client = RawWebSocket.connect(proxy.port(), "/ws/big"))
         {
             // A frame every 5 ms: still writing when the proxy closes it, without keeping a core busy for the bound.
-            CompletableFuture<IOException> writing = client.flood(16 * 1024, 5);
+            RawWebSocket.Writer writing = client.flood(16 * 1024, 5);
             assertCloseThenFin(client, 1009);
             // It never closes: the proxy drops the connection after LingeringClose.TIME (5 s), and a write fails.
-            assertNotNull(writing.get(60, TimeUnit.SECONDS));
+            assertNotNull(writing.failure().get(60, TimeUnit.SECONDS));
         }
     }
 
@@ -196,9 +232,9 @@ public class LingeringCloseTest
         {
             RawWebSocket backend = rawBackend.sessions.poll(10, TimeUnit.SECONDS);
             assertNotNull(backend);
-            CompletableFuture<IOException> writing = backend.flood(16 * 1024, 5);
+            RawWebSocket.Writer writing = backend.flood(16 * 1024, 5);
             assertCloseThenFin(backend, 1009);
-            assertNotNull(writing.get(60, TimeUnit.SECONDS));
+            assertNotNull(writing.failure().get(60, TimeUnit.SECONDS));
             assertCloseThenFin(client, 1001);
         }
     }

@@ -20,12 +20,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A WebSocket connection on a plain socket, client ({@link #connect}) or server ({@link Backend}), for tests that
  * must see what TCP does at the end: a close frame followed by a FIN ({@link #readFrame} returns null) or by a
  * reset (a {@link java.net.SocketException} from the read). Frames are written and read whole, without
- * extensions; a client's frames are masked. {@link #flood} writes one endless binary message from a thread.
+ * extensions; a client's frames are masked. {@link #flood} writes one endless binary message from a thread, and
+ * counts what it could write, which shows whether the peer still reads after its close.
  */
 public final class RawWebSocket implements AutoCloseable
 {
@@ -96,6 +98,12 @@ public final class RawWebSocket implements AutoCloseable
 
     public void write(int opcode, boolean fin, byte[] payload) throws IOException
     {
+        out.write(frame(opcode, fin, payload));
+        out.flush();
+    }
+
+    private byte[] frame(int opcode, boolean fin, byte[] payload)
+    {
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
         frame.write((fin ? 0x80 : 0) | opcode);
         int maskBit = client ? 0x80 : 0;
@@ -116,14 +124,13 @@ public final class RawWebSocket implements AutoCloseable
         if (client)
         {
             byte[] mask = randomBytes(4);
-            frame.write(mask);
+            frame.writeBytes(mask);
             for (int i = 0; i < payload.length; i++)
                 frame.write(payload[i] ^ mask[i & 3]);
         }
         else
-            frame.write(payload);
-        frame.writeTo(out);
-        out.flush();
+            frame.writeBytes(payload);
+        return frame.toByteArray();
     }
 
     /** A close frame with this code and reason. */
@@ -189,26 +196,51 @@ public final class RawWebSocket implements AutoCloseable
     }
 
     /**
-     * Writes one binary message without end from a new thread, {@code chunk} bytes a frame, until the socket is
-     * closed or a write fails: the future completes with that failure (or null when this side closed the socket).
+     * A thread writing to this connection until the socket is closed or a write fails: {@link #failure} completes
+     * with that failure (or null when this side closed the socket); {@link #written} counts the bytes written.
      */
-    public CompletableFuture<IOException> flood(int chunk)
+    public record Writer(CompletableFuture<IOException> failure, AtomicLong written)
+    {
+    }
+
+    /** Writes one binary message without end from a new thread, {@code chunk} bytes a frame. */
+    public Writer flood(int chunk)
     {
         return flood(chunk, 0);
     }
 
     /** As {@link #flood(int)}, pausing {@code pauseMillis} after each frame. */
-    public CompletableFuture<IOException> flood(int chunk, long pauseMillis)
+    public Writer flood(int chunk, long pauseMillis)
     {
-        return writeFromThread(() ->
+        byte[] payload = new byte[chunk];
+        return writeFromThread(written ->
         {
-            byte[] payload = new byte[chunk];
             write(Frame.BINARY, false, payload);
+            written.addAndGet(chunk);
             while (true)
             {
                 if (pauseMillis > 0)
                     pause(pauseMillis);
                 write(0, false, payload);
+                written.addAndGet(chunk);
+            }
+        });
+    }
+
+    /** Writes small text messages ("m") from a new thread, a thousand in each write to the socket. */
+    public Writer chatter()
+    {
+        ByteArrayOutputStream batch = new ByteArrayOutputStream();
+        for (int i = 0; i < 1000; i++)
+            batch.writeBytes(frame(Frame.TEXT, true, new byte[]{'m'}));
+        byte[] bytes = batch.toByteArray();
+        return writeFromThread(written ->
+        {
+            while (true)
+            {
+                out.write(bytes);
+                out.flush();
+                written.addAndGet(bytes.length);
             }
         });
     }
@@ -226,40 +258,29 @@ public final class RawWebSocket implements AutoCloseable
         }
     }
 
-    /** Writes small text messages, one after another, from a new thread, as {@link #flood} does. */
-    public CompletableFuture<IOException> chatter()
-    {
-        return writeFromThread(() ->
-        {
-            byte[] payload = "m".getBytes(StandardCharsets.UTF_8);
-            while (true)
-                write(Frame.TEXT, true, payload);
-        });
-    }
-
     private interface Writes
     {
-        void run() throws IOException;
+        void run(AtomicLong written) throws IOException;
     }
 
-    private CompletableFuture<IOException> writeFromThread(Writes writes)
+    private Writer writeFromThread(Writes writes)
     {
-        CompletableFuture<IOException> failed = new CompletableFuture<>();
+        Writer writer = new Writer(new CompletableFuture<>(), new AtomicLong());
         Thread thread = new Thread(() ->
         {
             try
             {
-                writes.run();
+                writes.run(writer.written());
             }
             catch (IOException x)
             {
-                failed.complete(socket.isClosed() ? null : x);
+                writer.failure().complete(socket.isClosed() ? null : x);
             }
         }, "raw-ws-writer");
         thread.setDaemon(true);
         threads.add(thread);
         thread.start();
-        return failed;
+        return writer;
     }
 
     @Override
