@@ -6,9 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
-import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.ProxyConnectionFactory;
 import org.eclipse.jetty.util.Callback;
@@ -20,11 +18,12 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * its close frame is written; a peer still writing then has bytes unread in the proxy's socket, so closing it
  * sends a reset, and the peer's stack may throw away the close frame it had not read yet (the peer reports
  * 1006). Instead the hop's output is shut once the close frame is written (a FIN after its last byte), and
- * whatever the peer still sends is read into a pooled buffer and dropped, never parsed, until the peer's EOF
+ * whatever the peer still sends is read into one buffer and dropped, never parsed, until the peer's EOF
  * (it read the close frame and closed too) or {@link #TIME}; only then is the socket closed.
- * <p>It is the read callback itself and the bound's task, so a lingering hop costs this object and a timer;
- * a buffer is taken from the pool only while there are bytes to drop. No thread waits: reads run when the
- * selector says there is something to read, and the bound is a task on the scheduler.</p>
+ * <p>It is the read callback itself and the bound's task, so a lingering hop costs this object, a timer, and a
+ * buffer made at its first read (only closes with an abnormal code linger, so it is not worth a pool's buffer,
+ * whose type differs between Jetty 12.0 and 12.1). No thread waits: reads run when the selector says there is
+ * something to read, and the bound is a task on the scheduler.</p>
  */
 abstract class LingeringClose implements Callback, Runnable
 {
@@ -39,14 +38,10 @@ abstract class LingeringClose implements Callback, Runnable
     /** Reads per wake-up, so that a peer writing as fast as they go does not keep the selector thread. */
     private static final int MAX_READS = 16;
 
-    private final ByteBufferPool pool;
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile Scheduler.Task bound;
-
-    LingeringClose(ByteBufferPool pool)
-    {
-        this.pool = pool;
-    }
+    // Made at the first read; reads are serialized by the fill interest, one at a time.
+    private ByteBuffer buffer;
 
     /**
      * Whether a hop on {@code endPoint} can linger: a TCP socket, plain or behind the PROXY protocol. Over TLS
@@ -55,7 +50,7 @@ abstract class LingeringClose implements Callback, Runnable
      */
     static boolean overTcp(EndPoint endPoint)
     {
-        if (endPoint instanceof ProxyConnectionFactory.ProxyEndPoint proxied)
+        if (endPoint instanceof ProxyConnectionFactory.ProxyEndPoint && endPoint instanceof EndPoint.Wrapper proxied)
             endPoint = proxied.unwrap();
         return endPoint instanceof SocketChannelEndPoint;
     }
@@ -82,13 +77,13 @@ abstract class LingeringClose implements Callback, Runnable
     {
         if (ended.get())
             return;
-        RetainableByteBuffer buffer = pool.acquire(BUFFER_SIZE, true);
+        if (buffer == null)
+            buffer = ByteBuffer.allocate(BUFFER_SIZE);
         try
         {
-            ByteBuffer bytes = buffer.getByteBuffer();
             for (int i = 0; i < MAX_READS; i++)
             {
-                int read = read(bytes);
+                int read = read(buffer);
                 if (read < 0)
                 {
                     end();
@@ -102,10 +97,6 @@ abstract class LingeringClose implements Callback, Runnable
         {
             end();
             return;
-        }
-        finally
-        {
-            buffer.release();
         }
         interested();
     }

@@ -23,7 +23,7 @@ public final class RelayClientConnector extends ClientConnector
     protected EndPoint newEndPoint(SelectableChannel selectable, ManagedSelector selector, SelectionKey selectionKey)
     {
         if (selectable instanceof SocketChannel channel)
-            return new RelayEndPoint(channel, selector, selectionKey, getScheduler(), getByteBufferPool(), this);
+            return new RelayEndPoint(channel, selector, selectionKey, getScheduler(), this);
         return super.newEndPoint(selectable, selector, selectionKey);
     }
 

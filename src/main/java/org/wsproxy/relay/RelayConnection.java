@@ -29,7 +29,6 @@ final class RelayConnection extends WebSocketConnection
 {
     private final RelaySide side;
     private final Scheduler scheduler;
-    private final ByteBufferPool bufferPool;
     // Set once, when the hop starts lingering: from then on reads drop bytes instead of parsing frames.
     private volatile Lingering lingering;
     private final Callback readable = new Callback()
@@ -58,7 +57,6 @@ final class RelayConnection extends WebSocketConnection
         super(endPoint, executor, scheduler, bufferPool, session);
         this.side = side;
         this.scheduler = scheduler;
-        this.bufferPool = bufferPool;
     }
 
     @Override
@@ -151,11 +149,6 @@ final class RelayConnection extends WebSocketConnection
     /** The client hop's lingering reads: through its endpoint, whose output is shut, until the client's EOF. */
     private final class Lingering extends LingeringClose
     {
-        private Lingering()
-        {
-            super(bufferPool);
-        }
-
         @Override
         int read(ByteBuffer buffer) throws java.io.IOException
         {

@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
-import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.util.Callback;
@@ -30,7 +29,6 @@ final class RelayEndPoint extends SocketChannelEndPoint
     private static final ManagedSelector.SelectorUpdate WAKE_UP = selector -> {};
 
     private final ManagedSelector selector;
-    private final ByteBufferPool bufferPool;
     private final RelayClientConnector connector;
     private volatile RelaySide side;
     // Set by doClose when the hop lingers: from then on the socket is read only to drop what comes.
@@ -39,11 +37,10 @@ final class RelayEndPoint extends SocketChannelEndPoint
     private Callback readCallback;
     private Callback nonBlockingReadCallback;
 
-    RelayEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler, ByteBufferPool bufferPool, RelayClientConnector connector)
+    RelayEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler, RelayClientConnector connector)
     {
         super(channel, selector, key, scheduler);
         this.selector = selector;
-        this.bufferPool = bufferPool;
         this.connector = connector;
     }
 
@@ -125,11 +122,6 @@ final class RelayEndPoint extends SocketChannelEndPoint
      */
     private final class Lingering extends LingeringClose
     {
-        private Lingering()
-        {
-            super(bufferPool);
-        }
-
         @Override
         int read(ByteBuffer buffer) throws IOException
         {
