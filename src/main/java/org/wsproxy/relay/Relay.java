@@ -23,7 +23,10 @@ import org.slf4j.LoggerFactory;
 public final class Relay
 {
     private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
-    /** How long a hop that was sent a close frame may take to answer before its connection is dropped. */
+    /**
+     * How long a hop that was sent a close frame may take to answer before its connection is dropped; also how
+     * long one closed with an abnormal code may go on writing while its connection lingers ({@link LingeringClose}).
+     */
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     enum State
@@ -88,7 +91,12 @@ public final class Relay
 
     CoreSession session(Side side)
     {
-        return side == Side.CLIENT ? client.session() : backend.session();
+        return side(side).session();
+    }
+
+    private RelaySide side(Side side)
+    {
+        return side == Side.CLIENT ? client : backend;
     }
 
     /** Both hops are open: start reading both ways. */
@@ -107,7 +115,7 @@ public final class Relay
         if (close != null)
         {
             // The backend ended while the client's upgrade was being answered.
-            sendClose(clientSession, close);
+            sendClose(client, close);
             return;
         }
         clientSession.demand();
@@ -119,7 +127,7 @@ public final class Relay
     /** The client's upgrade failed after the backend's hop opened: the backend hop is of no use. */
     public void abandon(String why)
     {
-        CoreSession backendSession = null;
+        boolean closeBackend = false;
         Callback pendingReply;
         boolean allEnded;
         try (AutoLock ignored = lock.lock())
@@ -133,14 +141,14 @@ public final class Relay
             if (!closeSent[Side.BACKEND.ordinal()] && !closed[Side.BACKEND.ordinal()])
             {
                 closeSent[Side.BACKEND.ordinal()] = true;
-                backendSession = backend.session();
+                closeBackend = backend.session() != null;
             }
             allEnded = ended[0] && ended[1];
             if (allEnded)
                 state = State.CLOSED;
         }
-        if (backendSession != null)
-            sendClose(backendSession, new CloseCodes.Close(CloseStatus.SHUTDOWN, "Going Away: client handshake failed", false));
+        if (closeBackend)
+            sendClose(backend, new CloseCodes.Close(CloseStatus.SHUTDOWN, "Going Away: client handshake failed", false));
         if (pendingReply != null)
             pendingReply.succeeded();
         if (allEnded)
@@ -181,7 +189,7 @@ public final class Relay
 
     private void closeBoth(CloseCodes.Close toClient, CloseCodes.Close toBackend)
     {
-        List<CoreSession> sessions = new ArrayList<>(2);
+        List<RelaySide> sides = new ArrayList<>(2);
         List<CloseCodes.Close> closes = new ArrayList<>(2);
         try (AutoLock ignored = lock.lock())
         {
@@ -191,14 +199,14 @@ public final class Relay
                 if (session != null && !closeSent[side.ordinal()] && !closed[side.ordinal()])
                 {
                     closeSent[side.ordinal()] = true;
-                    sessions.add(session);
+                    sides.add(side(side));
                     closes.add(side == Side.CLIENT ? toClient : toBackend);
                 }
             }
             state = State.CLOSING;
         }
-        for (int i = 0; i < sessions.size(); i++)
-            sendClose(sessions.get(i), closes.get(i));
+        for (int i = 0; i < sides.size(); i++)
+            sendClose(sides.get(i), closes.get(i));
     }
 
     void onError(Side side, Throwable cause)
@@ -288,7 +296,7 @@ public final class Relay
         if (LOG.isDebugEnabled())
             LOG.debug("ws#{} {} closed {} {} (failure: {}), sending {}", id, side, code, reason, failure, toSend);
         if (toSend != null)
-            sendClose(otherSession, toSend);
+            sendClose(side(other), toSend);
         if (completeNow != null)
             completeNow.succeeded();
         if (completeOther != null)
@@ -313,26 +321,30 @@ public final class Relay
     private void lost(Side side, CloseCodes.Close toOther)
     {
         Side other = side.other();
-        CoreSession otherSession;
         try (AutoLock ignored = lock.lock())
         {
             if (closeSent[other.ordinal()] || closed[other.ordinal()])
                 return;
             closeSent[other.ordinal()] = true;
             state = State.CLOSING;
-            otherSession = session(other);
         }
-        sendClose(otherSession, toOther);
-        // Make sure the broken hop ends now rather than at its idle timeout.
-        CoreSession broken = session(side);
-        if (broken != null)
-            broken.abort();
+        sendClose(side(other), toOther);
+        // Make sure the broken hop ends now rather than at its idle timeout, without lingering.
+        RelaySide broken = side(side);
+        broken.lingerOnClose(false);
+        if (broken.session() != null)
+            broken.session().abort();
     }
 
-    private static void sendClose(CoreSession session, CloseCodes.Close close)
+    private static void sendClose(RelaySide side, CloseCodes.Close close)
     {
+        CoreSession session = side.session();
         // A hop that does not answer our close within CLOSE_TIMEOUT is dropped by its idle timeout.
         session.setIdleTimeout(CLOSE_TIMEOUT);
+        // websocket-core drops the connection as soon as a close frame with an abnormal code (any but 1000, none
+        // and 3000 up) is written, without waiting for the reply: the connection lingers instead, so that a hop
+        // still writing gets the close frame and a FIN rather than a reset.
+        side.lingerOnClose(!CloseStatus.isOrdinary(close.code()));
         if (close.code() == CloseStatus.NO_CODE)
             session.close(Callback.NOOP);
         else

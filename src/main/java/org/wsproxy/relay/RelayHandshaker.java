@@ -13,7 +13,6 @@ import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.websocket.core.Behavior;
 import org.eclipse.jetty.websocket.core.Configuration;
 import org.eclipse.jetty.websocket.core.FrameHandler;
 import org.eclipse.jetty.websocket.core.Negotiated;
@@ -32,8 +31,9 @@ import org.eclipse.jetty.websocket.core.util.WebSocketUtils;
 /**
  * Accepts the client's hop of a relay: websocket-core's own handshakes (RFC 6455 over HTTP/1.1, as
  * websocket-core's final {@code RFC6455Handshaker} does it, and RFC 8441 over HTTP/2), except that the
- * hop gets a {@link RelayConnection} and its frames are handed to the relay directly rather than inside
- * the webapp's context scope, which the relay does not need.
+ * hop gets a {@link RelaySession} and a {@link RelayConnection} (which may linger when closed), and its
+ * frames are handed to the relay directly rather than inside the webapp's context scope, which the relay
+ * does not need.
  */
 public final class RelayHandshaker implements Handshaker
 {
@@ -56,7 +56,7 @@ public final class RelayHandshaker implements Handshaker
 
     private static WebSocketCoreSession newSession(FrameHandler handler, Negotiated negotiated, WebSocketComponents components)
     {
-        return new WebSocketCoreSession(handler, Behavior.SERVER, negotiated, components);
+        return new RelaySession((RelaySide)handler, negotiated, components);
     }
 
     private static WebSocketConnection newConnection(Connector connector, org.eclipse.jetty.io.EndPoint endPoint, WebSocketCoreSession session)

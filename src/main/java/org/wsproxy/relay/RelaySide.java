@@ -41,6 +41,8 @@ public abstract class RelaySide implements FrameHandler, Callback
     private FrameBudget budget;
     private Keepalive keepalive;
     private volatile boolean ended;
+    // The relay closed this hop with a code websocket-core takes for abnormal: its connection lingers when dropped.
+    private volatile boolean lingerOnClose;
 
     RelaySide(Relay relay, Side side)
     {
@@ -120,6 +122,20 @@ public abstract class RelaySide implements FrameHandler, Callback
         pendingFrame = callback;
         unflushed |= batch;
         relay.session(side.other()).sendFrame(frame, this, batch);
+    }
+
+    /**
+     * The relay is closing this hop with a code websocket-core takes for abnormal, or, with {@code false}, is
+     * dropping it as broken: whether its connection, when websocket-core drops it, lingers ({@link LingeringClose}).
+     */
+    void lingerOnClose(boolean linger)
+    {
+        lingerOnClose = linger;
+    }
+
+    boolean lingersOnClose()
+    {
+        return lingerOnClose;
     }
 
     /** This hop's connection tells when its reads drain, so frames read here may be batched (see {@link #readDrained}). */
