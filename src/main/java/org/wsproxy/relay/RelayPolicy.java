@@ -63,6 +63,12 @@ public final class RelayPolicy
         return route;
     }
 
+    /** The server's scheduler, for the relay's timers (a close left unanswered). */
+    Scheduler scheduler()
+    {
+        return scheduler;
+    }
+
     /** The limits on what {@code side} sends, or null when it has none. */
     FrameBudget budget(Side side, RelaySide hop)
     {

@@ -190,6 +190,14 @@ public abstract class RelaySide implements FrameHandler, Callback
             session.demand();
     }
 
+    /** The relay's close went unanswered for its close timeout: the hop's connection is dropped. */
+    void dropUnlessEnded()
+    {
+        CoreSession session = this.session;
+        if (!ended && session != null)
+            session.abort();
+    }
+
     /** The next frame, after a pause that {@link FrameBudget} scheduled. */
     void demandNext()
     {

@@ -208,6 +208,35 @@ public class LingeringCloseTest
         assertEquals("[hello]", backendSide.texts.toString());
     }
 
+    /**
+     * The relay passes the client's close on and holds the client's reply until the backend answers; a backend
+     * that never answers is dropped after the close timeout (5 s), and the client then gets its reply.
+     */
+    @Test
+    public void aBackendThatNeverAnswersACloseIsDroppedAfterTheCloseTimeout() throws Exception
+    {
+        rawBackend = new RawWebSocket.Backend().start();
+        startProxy(rawBackend.url());
+        try (RawWebSocket client = RawWebSocket.connect(proxy.port(), "/ws/mute"))
+        {
+            RawWebSocket backend = rawBackend.sessions.poll(10, TimeUnit.SECONDS);
+            assertNotNull(backend);
+            long start = System.nanoTime();
+            client.close(4000, "bye");
+            RawWebSocket.Frame passedOn = backend.readFrame();
+            assertNotNull(passedOn);
+            assertEquals(4000, passedOn.closeCode());
+            // No answer: the proxy drops this connection (EOF here) ...
+            assertNull(backend.readFrame());
+            long dropped = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(dropped >= 4_000, "dropped after " + dropped + " ms, before the close timeout");
+            // ... and the client's close is answered.
+            RawWebSocket.Frame reply = client.readClose();
+            assertNotNull(reply);
+            assertEquals(4000, reply.closeCode());
+        }
+    }
+
     @Test
     public void aClientThatGoesOnWritingAfterTheCloseIsCutAfterTheBound() throws Exception
     {

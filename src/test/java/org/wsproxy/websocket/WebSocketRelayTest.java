@@ -76,6 +76,25 @@ public class WebSocketRelayTest
         assertEquals("4001 bye", backend.closes.poll(10, TimeUnit.SECONDS));
     }
 
+    /**
+     * A close passed on to a hop that has been quiet for longer than the time the relay gives a hop to answer a
+     * close (5 s) must still go out as sent: shortening that hop's idle timeout must not expire it on the spot,
+     * which made websocket-core close it with its own 1001 "Connection Idle Timeout" instead.
+     */
+    @Test
+    public void closeReachesAHopThatWasQuietLongerThanTheCloseTimeout() throws Exception
+    {
+        startProxy();
+        Recorder recorder = new Recorder();
+        Session session = connect(recorder, "/ws/echo");
+        session.sendText("hello", Callback.NOOP);
+        assertEquals("hello", recorder.nextText());
+        Thread.sleep(6_500); // longer than the relay's close timeout (Relay.CLOSE_TIMEOUT, 5 s)
+        session.close(4001, "bye after a quiet spell", Callback.NOOP);
+        assertEquals("4001 bye after a quiet spell", backend.closes.poll(10, TimeUnit.SECONDS));
+        assertEquals("4001 bye after a quiet spell", recorder.awaitClose());
+    }
+
     @Test
     public void backendCloseCodeAndReasonReachClient() throws Exception
     {
