@@ -403,6 +403,8 @@ class BalancerIT
         assertTrue(load.httpOk.get() > 0 && load.handshakesOk.get() > 0, load.toString());
         assertEquals(List.of(), List.copyOf(reconnects.unexpected), "closes other than the drain's 1001, or failed reconnects");
         assertEquals(onA + LIVE_SESSIONS, reconnects.goingAway.get(), "sessions closed with 1001 by the two drains");
+        assertEquals(java.util.Map.of(org.wsproxy.boot.GracefulDrain.REASON, onA + LIVE_SESSIONS), reconnects.reasons,
+            "every drained session told why (the relay once sent 'Connection Idle Timeout' to a hop quiet for over 5 s)");
         assertEquals(onA + LIVE_SESSIONS, reconnects.reconnected.get(), "sessions reconnected");
         for (LiveSession session : live)
             session.echo("still here " + session.id);
@@ -541,9 +543,7 @@ class BalancerIT
                 reconnects.unexpected.add("session " + id + " closed with " + statusCode + " " + reason);
                 return null;
             }
-            // The reason is counted, not asserted: a hop idle for longer than the relay's close timeout (5 s) gets
-            // "Connection Idle Timeout" instead of the drain's GracefulDrain.REASON (the relay shortens the idle timeout to
-            // send its close, which then expires at once), still with 1001.
+            // Counted, and asserted once the drains are over: every one must be the drain's GracefulDrain.REASON.
             reconnects.reasons.merge(reason, 1, Integer::sum);
             reconnects.goingAway.incrementAndGet();
             connect().whenComplete((next, failure) ->
