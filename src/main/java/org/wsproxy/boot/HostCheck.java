@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The first listener of web.xml: refuses a host the WAR cannot serve before anything touches Jetty's
+ * The first listener of web.xml: refuses a host the WAR cannot serve (Jetty 12.1 ee10/ee11 and Tomcat 10.1/11 it can) before anything touches Jetty's
  * classes, so that the deployment fails with one line saying why and what to use instead, rather than
  * with a {@code NoClassDefFoundError} or {@code NoSuchMethodError}, or deploying and then failing every
  * WebSocket. It uses only the Servlet API and class names: it must load on any servlet host.
@@ -38,6 +38,19 @@ public class HostCheck implements ServletContextListener
         "org.eclipse.jetty.websocket.core.server.WebSocketServerComponents",
         "org.eclipse.jetty.websocket.core.client.WebSocketCoreClient");
 
+    static final String TOMCAT_WANTED = "wsproxy: this WAR needs Tomcat 10.1 or 11 with its WebSocket support";
+    static final String TOMCAT_REMEDY = "deploy it in Tomcat 10.1 or 11 as it is built (README, \"Hosts\")";
+    private static final String TOMCAT_CONTEXT = "org.apache.catalina.";
+    /** Where Tomcat (any Jakarta WebSocket host) puts its server container. */
+    static final String TOMCAT_WEBSOCKET = "jakarta.websocket.server.ServerContainer";
+    /** On Tomcat: the Jetty parts the WAR bundles (backend client, HTTP proxy), and the session class whose reads it pauses. */
+    static final List<String> TOMCAT_CLASSES = List.of(
+        "org.eclipse.jetty.websocket.core.client.WebSocketCoreClient",
+        "org.eclipse.jetty.ee10.proxy.AsyncProxyServlet",
+        "org.apache.tomcat.websocket.WsSession");
+    // Tomcat's server info unless the operator changed it: "Apache Tomcat/10.1.48".
+    private static final Pattern TOMCAT_INFO = Pattern.compile("Apache Tomcat/(\\d+)\\.(\\d+)\\..*");
+
     private static final Logger LOG = LoggerFactory.getLogger(HostCheck.class);
     // The ServletContext is the server's own class, in its environment's package
     // (org.eclipse.jetty.ee10.servlet.ServletContextHandler$ServletContextApi), and its jar says the version.
@@ -51,9 +64,11 @@ public class HostCheck implements ServletContextListener
         ServletContext context = event.getServletContext();
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         ClassLoader webapp = loader != null ? loader : HostCheck.class.getClassLoader();
-        Optional<String> refusal = refusal(context.getServerInfo(), context.getClass().getName(),
-            context.getClass().getPackage() == null ? null : context.getClass().getPackage().getImplementationVersion(),
-            name -> visible(name, webapp));
+        Optional<String> refusal = isTomcat(context)
+            ? tomcatRefusal(context.getServerInfo(), context.getAttribute(TOMCAT_WEBSOCKET) != null, name -> visible(name, webapp))
+            : refusal(context.getServerInfo(), context.getClass().getName(),
+                context.getClass().getPackage() == null ? null : context.getClass().getPackage().getImplementationVersion(),
+                name -> fromServer(name, webapp));
         if (refusal.isEmpty())
             return;
         context.setAttribute(REFUSED, refusal.get());
@@ -87,6 +102,59 @@ public class HostCheck implements ServletContextListener
             if (!visible.test(name))
                 return Optional.of(WANTED + " and its Jetty classes; found " + found + ", but the webapp cannot see " + name
                     + " (a module missing, or WEB-INF/jetty-" + environment + "-web.xml removed from the WAR): " + REMEDY);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether the server gives the webapp {@code name}: the WAR bundles Jetty's classes for Tomcat (WEB-INF/lib), which on
+     * Jetty are used only for what the server lacks (WEB-INF/jetty-ee10-web.xml); so a class the webapp's own loader
+     * defined means the server's is missing or hidden.
+     */
+    static boolean fromServer(String name, ClassLoader webapp)
+    {
+        try
+        {
+            return Class.forName(name, false, webapp).getClassLoader() != webapp;
+        }
+        catch (ClassNotFoundException | LinkageError x)
+        {
+            return false;
+        }
+    }
+
+    /** Whether the host is Tomcat (its ServletContext is Catalina's): then org.wsproxy.tomcat accepts the client side. */
+    public static boolean isTomcat(ServletContext context)
+    {
+        return context.getClass().getName().startsWith(TOMCAT_CONTEXT);
+    }
+
+    /**
+     * @param serverInfo {@link ServletContext#getServerInfo()} of a Tomcat
+     * @param webSocket whether Tomcat's WebSocket server container is there (the Jakarta WebSocket API)
+     * @param visible whether the webapp can load a class
+     * @return the line to fail the deployment with, or empty when this Tomcat can serve the WAR
+     */
+    static Optional<String> tomcatRefusal(String serverInfo, boolean webSocket, Predicate<String> visible)
+    {
+        Matcher info = TOMCAT_INFO.matcher(String.valueOf(serverInfo));
+        // An operator may have changed the server info: then the version is not known, and the checks below decide.
+        if (info.matches())
+        {
+            int major = Integer.parseInt(info.group(1));
+            int minor = Integer.parseInt(info.group(2));
+            if (major < 10 || major == 10 && minor < 1)
+                return Optional.of(TOMCAT_WANTED + "; found " + serverInfo + " (it has no Jakarta WebSocket upgrade from a filter, nor a way "
+                    + "to pause a session's reads): " + TOMCAT_REMEDY);
+        }
+        if (!webSocket)
+            return Optional.of(TOMCAT_WANTED + "; found " + serverInfo + " without its WebSocket support (no " + TOMCAT_WEBSOCKET
+                + " in the servlet context; is lib/tomcat-websocket.jar there, and the WsSci not excluded?): " + TOMCAT_REMEDY);
+        for (String name : TOMCAT_CLASSES)
+        {
+            if (!visible.test(name))
+                return Optional.of(TOMCAT_WANTED + "; found " + serverInfo + ", but the webapp cannot see " + name
+                    + " (the Jetty jars in WEB-INF/lib removed from the WAR?): " + TOMCAT_REMEDY);
         }
         return Optional.empty();
     }

@@ -35,6 +35,8 @@ public class ProxyContextListener implements ServletContextListener
     private static final Duration CLOSE_ANSWER = Duration.ofSeconds(6);
 
     private ProxyRuntime runtime;
+    // Only on Tomcat: the thread pool and client-side upgrade it lacks (on Jetty its classes are never loaded).
+    private org.wsproxy.tomcat.TomcatHost tomcat;
 
     @Override
     public void contextInitialized(ServletContextEvent event)
@@ -63,26 +65,39 @@ public class ProxyContextListener implements ServletContextListener
             LOG.warn("wsproxy: {}=true: the certificates of https:// and wss:// backends are NOT checked (any certificate, any host name " +
                 "is accepted, so anyone on the path can pose as a backend); for development only", ProxyConfigParser.BACKEND_TRUST_ALL);
 
-        // Without these jetty-home modules the runtime would fail later on a missing class, which names neither.
-        requireClass("org.eclipse.jetty.websocket.core.server.WebSocketServerComponents", "ee10-websocket-jetty");
-        requireClass("org.eclipse.jetty.websocket.core.client.WebSocketCoreClient", "ee10-websocket-jetty-client-webapp");
+        if (HostCheck.isTomcat(context))
+        {
+            // Tomcat: Jetty's clients get a thread pool of the proxy's own, and clients upgrade through the Jakarta WebSocket API.
+            try
+            {
+                tomcat = org.wsproxy.tomcat.TomcatHost.start(context);
+            }
+            catch (Exception x)
+            {
+                LOG.error("wsproxy: could not start on Tomcat: {}", x.toString());
+                throw new IllegalStateException("wsproxy: could not start on Tomcat: " + x, x);
+            }
+            runtime = new ProxyRuntime(config, tomcat.executor(), null, null, jmxDomain(context.getContextPath()));
+            start(runtime);
+            runtime.publish(context);
+            tomcat.publish(context);
+        }
+        else
+        {
+            // Without these jetty-home modules the runtime would fail later on a missing class, which names neither.
+            requireClass("org.eclipse.jetty.websocket.core.server.WebSocketServerComponents", "ee10-websocket-jetty");
+            requireClass("org.eclipse.jetty.websocket.core.client.WebSocketCoreClient", "ee10-websocket-jetty-client-webapp");
 
-        // Jetty publishes its thread pool under this name (Jetty's own ProxyServlet takes it from there too).
-        org.eclipse.jetty.server.Server server = org.wsproxy.websocket.ServletEnvironment.of(context).contextHandler().getServer();
-        runtime = new ProxyRuntime(config, (Executor)context.getAttribute("org.eclipse.jetty.server.Executor"), server.getByteBufferPool(),
-            server, jmxDomain(context.getContextPath()));
-        try
-        {
-            runtime.start();
+            // Jetty publishes its thread pool under this name (Jetty's own ProxyServlet takes it from there too).
+            org.eclipse.jetty.server.Server server = org.wsproxy.websocket.ServletEnvironment.of(context).contextHandler().getServer();
+            runtime = new ProxyRuntime(config, (Executor)context.getAttribute("org.eclipse.jetty.server.Executor"), server.getByteBufferPool(),
+                server, jmxDomain(context.getContextPath()));
+            start(runtime);
+            runtime.publish(context);
+            // A bean of the webapp's context, so the server's graceful stop (Graceful.shutdown of its whole tree, before
+            // the connectors close) finds it; unmanaged, since the runtime starts and stops it.
+            org.wsproxy.websocket.ServletEnvironment.of(context).contextHandler().addBean(runtime.drain(), false);
         }
-        catch (Exception x)
-        {
-            throw new IllegalStateException("wsproxy: could not start: " + x, x);
-        }
-        runtime.publish(context);
-        // A bean of the webapp's context, so the server's graceful stop (Graceful.shutdown of its whole tree, before
-        // the connectors close) finds it; unmanaged, since the runtime starts and stops it.
-        org.wsproxy.websocket.ServletEnvironment.of(context).contextHandler().addBean(runtime.drain(), false);
         if (config.drain().readinessEnabled())
         {
             // Like the admin endpoint, an exact path, preferred over the proxy's "/"; no token: balancers carry none.
@@ -112,6 +127,18 @@ public class ProxyContextListener implements ServletContextListener
                 route.name(), context.getContextPath(), route.pathPrefix(), route.pool(), runtime.pools().get(route.pool()).snapshot(),
                 route.websocket() ? "on" : "off",
                 route.connectTimeout(), route.idleTimeout(), route.readTimeout());
+        }
+    }
+
+    private static void start(ProxyRuntime runtime)
+    {
+        try
+        {
+            runtime.start();
+        }
+        catch (Exception x)
+        {
+            throw new IllegalStateException("wsproxy: could not start: " + x, x);
         }
     }
 
@@ -145,7 +172,8 @@ public class ProxyContextListener implements ServletContextListener
             return;
         // An undeploy (or a stop without Jetty's graceful phase) drains here; after a graceful stop this returns at once.
         drain(runtime.drain());
-        org.wsproxy.websocket.ServletEnvironment.of(event.getServletContext()).contextHandler().removeBean(runtime.drain());
+        if (tomcat == null)
+            org.wsproxy.websocket.ServletEnvironment.of(event.getServletContext()).contextHandler().removeBean(runtime.drain());
         runtime.unpublish(event.getServletContext());
         try
         {
@@ -156,6 +184,18 @@ public class ProxyContextListener implements ServletContextListener
             LOG.warn("wsproxy: stopping failed", x);
         }
         runtime = null;
+        if (tomcat != null)
+        {
+            try
+            {
+                tomcat.stop(event.getServletContext());
+            }
+            catch (Exception x)
+            {
+                LOG.warn("wsproxy: stopping the Tomcat thread pool failed", x);
+            }
+            tomcat = null;
+        }
     }
 
     /** Drains and waits for it, at most the drain's timeout and spread plus the time a hop has to answer a close. */

@@ -48,7 +48,8 @@ public class ProxyRuntime extends ContainerLifeCycle
      * @param executor the server's thread pool, which the WebSocket side's client shares, or null for its own
      * @param bufferPool the server's buffer pool, likewise
      * @param server the server: its scheduler runs the relays' keepalive checks and rate pauses; the metrics read its thread
-     * pool and connectors, and go to JMX when it has Jetty's jmx module
+     * pool and connectors, and go to JMX when it has Jetty's jmx module. Null on a host that is not Jetty: then the
+     * relays get a scheduler of this runtime's own
      * @param jmxDomain the JMX domain of the metrics' MBeans
      */
     public ProxyRuntime(ProxyConfig config, Executor executor, org.eclipse.jetty.io.ByteBufferPool bufferPool, Server server, String jmxDomain)
@@ -58,8 +59,11 @@ public class ProxyRuntime extends ContainerLifeCycle
         this.pools = new Pools(config.pools(), stickySecret(config));
         this.forwarding = new ForwardingPolicy(config);
         this.guards = new EdgeGuards(config, forwarding);
+        Scheduler relayScheduler = server != null ? server.getScheduler() : new ScheduledExecutorScheduler("wsproxy-relay", true);
+        if (server == null)
+            addBean(relayScheduler, true);
         this.webSocketProxy = new WebSocketProxy(pools, forwarding, config.maxFrameSize(), executor, bufferPool, config.routes(),
-            server.getScheduler(), BackendTls.sslContextFactory(config.backendTls()));
+            relayScheduler, BackendTls.sslContextFactory(config.backendTls()));
         addBean(router);
         addBean(pools);
         addBean(webSocketProxy, true);

@@ -114,7 +114,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
         if (router == null || pools == null || forwarding == null || bodyConfig == null || guards == null)
             throw new ServletException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
         uploads = new UploadsPerClient(bodyConfig.maxPerClient());
-        environment = org.wsproxy.websocket.ServletEnvironment.of(context);
+        // On a host that is not Jetty (Tomcat) there is no core request: exchanges are then observed through the servlet API.
+        environment = org.wsproxy.websocket.ServletEnvironment.isJetty(context) ? org.wsproxy.websocket.ServletEnvironment.of(context) : null;
         if (context.getAttribute(ExchangeObserver.class.getName()) instanceof ExchangeObserver given)
             observer = given;
         super.init();
@@ -178,7 +179,77 @@ public class HttpProxyServlet extends AsyncProxyServlet
         if (!admitted(request, response))
             return;
         if (observer != ExchangeObserver.NONE)
+        {
+            if (environment == null)
+            {
+                proxyObserved(request, response);
+                return;
+            }
             observeCompletion(request);
+        }
+        proxy(request, response);
+    }
+
+    /**
+     * The exchange observed through the servlet API, on a host without Jetty's core request (Tomcat): its end is when
+     * its async processing completes, or when this returns without any.
+     */
+    private void proxyObserved(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException
+    {
+        long started = System.nanoTime();
+        Route route = matched(request).route();
+        Runnable completed = () -> observer.completed(route, response.getStatus(), System.nanoTime() - started);
+        try
+        {
+            proxy(request, response);
+        }
+        finally
+        {
+            boolean later = false;
+            if (request.isAsyncStarted())
+            {
+                try
+                {
+                    request.getAsyncContext().addListener(new Completion(completed));
+                    later = true;
+                }
+                catch (IllegalStateException x)
+                {
+                    // Completed meanwhile, on another thread.
+                }
+            }
+            if (!later)
+                completed.run();
+        }
+    }
+
+    private record Completion(Runnable completed) implements jakarta.servlet.AsyncListener
+    {
+        @Override
+        public void onComplete(jakarta.servlet.AsyncEvent event)
+        {
+            completed.run();
+        }
+
+        @Override
+        public void onTimeout(jakarta.servlet.AsyncEvent event)
+        {
+        }
+
+        @Override
+        public void onError(jakarta.servlet.AsyncEvent event)
+        {
+        }
+
+        @Override
+        public void onStartAsync(jakarta.servlet.AsyncEvent event)
+        {
+        }
+    }
+
+    /** Jetty's recipe, or for a request with a body, its body read first. */
+    private void proxy(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException
+    {
         if (!hasContent(request))
         {
             super.service(request, response);

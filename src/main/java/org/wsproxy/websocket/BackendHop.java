@@ -8,6 +8,6 @@ import org.wsproxy.relay.Relay;
  * (its subprotocol, or null, and its headers), and the Set-Cookie header value that sticks the client to
  * the chosen backend, or null when none is due; the route, and when the client's upgrade arrived (nanoTime).
  */
-record BackendHop(Relay relay, String subProtocol, HttpFields backendHeaders, String setCookie, org.wsproxy.route.Route route, long started)
+public record BackendHop(Relay relay, String subProtocol, HttpFields backendHeaders, String setCookie, org.wsproxy.route.Route route, long started)
 {
 }

@@ -23,7 +23,7 @@ import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
  * HTTP/2), with the relay's client side as the frame handler: the client gets the backend's subprotocol
  * and the backend's own 101 headers. No extension is negotiated, so frames pass as they are.
  */
-final class ClientUpgrade
+final class ClientUpgrade implements ClientHandshake
 {
     private static final Set<String> PER_HOP_RESPONSE_HEADERS = Set.of("connection", "upgrade", "sec-websocket-accept",
         "sec-websocket-extensions", "sec-websocket-protocol", "content-length", "transfer-encoding", "keep-alive");
@@ -46,12 +46,20 @@ final class ClientUpgrade
         return new ClientUpgrade(environment, WebSocketServerComponents.ensureWebSocketComponents(handler.getServer(), handler));
     }
 
+    /** Jetty upgrades in an async dispatch too: the request's thread is not held while the backend answers. */
+    @Override
+    public boolean needsRequestThread()
+    {
+        return false;
+    }
+
     /**
      * Writes the 101 and hands the connection to the relay's client side; blocks only while the 101 is written.
      *
      * @return false when this is not an upgrade websocket-core accepts, and nothing was written
      */
-    boolean upgrade(HttpServletRequest request, BackendHop hop) throws java.io.IOException
+    @Override
+    public boolean upgrade(HttpServletRequest request, jakarta.servlet.http.HttpServletResponse response, BackendHop hop) throws java.io.IOException
     {
         Request coreRequest = environment.coreRequest(request);
         try (Blocker.Callback callback = Blocker.callback())

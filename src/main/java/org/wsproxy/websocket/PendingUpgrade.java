@@ -43,13 +43,7 @@ final class PendingUpgrade implements AsyncListener
     {
         if (failure != null)
         {
-            HttpServletResponse response = (HttpServletResponse)async.getResponse();
-            int status = HandshakeFailures.status(failure);
-            long retryAfter = HandshakeFailures.retryAfterSeconds(failure);
-            if (retryAfter >= 0)
-                response.setHeader("Retry-After", Long.toString(retryAfter));
-            // The client gets the status and its name only; the cause, with the backend, is in the log (WebSocketProxy).
-            respond(response, status, status + " " + org.eclipse.jetty.http.HttpStatus.getMessage(status));
+            refuse((HttpServletResponse)async.getResponse(), failure);
             async.complete();
             return;
         }
@@ -62,12 +56,55 @@ final class PendingUpgrade implements AsyncListener
      *
      * @return the hop when the client got its 101, else null
      */
-    BackendHop upgrade(ClientUpgrade clientUpgrade, HttpServletRequest request, HttpServletResponse response) throws IOException
+    BackendHop upgrade(ClientHandshake clientUpgrade, HttpServletRequest request, HttpServletResponse response) throws IOException
+    {
+        return upgrade(clientUpgrade, hop, request, response);
+    }
+
+    /**
+     * Both halves on the request's own thread, for a host that upgrades only in the request's first dispatch (Tomcat):
+     * the thread waits for the backend's answer, at most {@code bound} (the connect's own timeouts end it before), and a
+     * failure is answered as the async path answers it.
+     *
+     * @return the hop when the client got its 101, else null
+     */
+    static BackendHop upgradeOnRequestThread(CompletableFuture<BackendHop> connecting, java.time.Duration bound, ClientHandshake clientUpgrade,
+                                             HttpServletRequest request, HttpServletResponse response) throws IOException
+    {
+        BackendHop hop;
+        try
+        {
+            hop = connecting.get(bound.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        catch (java.util.concurrent.TimeoutException x)
+        {
+            // Cancelling releases the handshake's place; if the hop came meanwhile, it is of no use now.
+            if (!connecting.cancel(false))
+                connecting.thenAccept(late -> late.relay().abandon("the client's upgrade timed out"));
+            refuse(response, x);
+            return null;
+        }
+        catch (java.util.concurrent.ExecutionException x)
+        {
+            refuse(response, x.getCause());
+            return null;
+        }
+        catch (InterruptedException x)
+        {
+            connecting.cancel(false);
+            connecting.thenAccept(late -> late.relay().abandon("interrupted"));
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        return upgrade(clientUpgrade, hop, request, response);
+    }
+
+    private static BackendHop upgrade(ClientHandshake clientUpgrade, BackendHop hop, HttpServletRequest request, HttpServletResponse response) throws IOException
     {
         boolean upgraded;
         try
         {
-            upgraded = clientUpgrade.upgrade(request, hop);
+            upgraded = clientUpgrade.upgrade(request, response, hop);
         }
         catch (Throwable x)
         {
@@ -82,6 +119,17 @@ final class PendingUpgrade implements AsyncListener
             return null;
         }
         return hop;
+    }
+
+    /** The answer to a client whose backend handshake failed. */
+    private static void refuse(HttpServletResponse response, Throwable failure)
+    {
+        int status = HandshakeFailures.status(failure);
+        long retryAfter = HandshakeFailures.retryAfterSeconds(failure);
+        if (retryAfter >= 0)
+            response.setHeader("Retry-After", Long.toString(retryAfter));
+        // The client gets the status and its name only; the cause, with the backend, is in the log (WebSocketProxy).
+        respond(response, status, status + " " + org.eclipse.jetty.http.HttpStatus.getMessage(status));
     }
 
     static void respond(HttpServletResponse response, int status, String message)

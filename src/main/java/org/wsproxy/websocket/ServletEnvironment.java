@@ -36,6 +36,12 @@ public final class ServletEnvironment
         this.servletContextResponse = servletContextResponse;
     }
 
+    /** Whether the webapp at {@code context} runs in a Jetty ee environment (not on Tomcat, say). */
+    public static boolean isJetty(ServletContext context)
+    {
+        return ENVIRONMENT.matcher(context.getClass().getName()).matches();
+    }
+
     /** The environment of the webapp at {@code context}; fails naming the class when it is not a Jetty ee environment. */
     public static ServletEnvironment of(ServletContext context)
     {

@@ -176,6 +176,13 @@ public class WebSocketProxy extends ContainerLifeCycle
         return result;
     }
 
+    /** The longest {@link #connect} can take on {@code route}: each try waiting out its handshake queue and its connect timeout. */
+    java.time.Duration connectBound(Route route)
+    {
+        Duration queue = pools.get(route.pool()).storm().handshakeQueueTimeout();
+        return route.connectTimeout().plus(queue).multipliedBy(Math.max(1, route.retry().maxAttempts())).plusSeconds(5);
+    }
+
     /**
      * The tries of one client upgrade: each on an endpoint not tried yet, while the route's maxAttempts and
      * retryTimeout allow and the failure is the backend's (not reached, timed out, dropped, 502-504), since

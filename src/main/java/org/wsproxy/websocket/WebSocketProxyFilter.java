@@ -31,7 +31,7 @@ import org.wsproxy.route.Router;
  */
 public class WebSocketProxyFilter implements Filter
 {
-    private ClientUpgrade clientUpgrade;
+    private ClientHandshake clientUpgrade;
     private WebSocketProxy proxy;
     private Router router;
     private EdgeGuards guards;
@@ -52,7 +52,9 @@ public class WebSocketProxyFilter implements Filter
         if (proxy == null || router == null || guards == null)
             throw new UnavailableException("wsproxy: the runtime is missing; is org.wsproxy.boot.ProxyContextListener declared in web.xml?");
         draining = (Draining)config.getServletContext().getAttribute(Draining.ATTRIBUTE);
-        clientUpgrade = ClientUpgrade.of(config.getServletContext());
+        // The host's own way to accept an upgrade when it has one (Tomcat: org.wsproxy.tomcat), else Jetty's websocket-core.
+        clientUpgrade = config.getServletContext().getAttribute(ClientHandshake.ATTRIBUTE) instanceof ClientHandshake given
+            ? given : ClientUpgrade.of(config.getServletContext());
     }
 
     @Override
@@ -110,6 +112,15 @@ public class WebSocketProxyFilter implements Filter
             if (admission.refusal().retryAfterSeconds() >= 0)
                 response.setHeader("Retry-After", Long.toString(admission.refusal().retryAfterSeconds()));
             PendingUpgrade.respond(response, refused, refused + " " + org.eclipse.jetty.http.HttpStatus.getMessage(refused));
+            return;
+        }
+
+        if (clientUpgrade.needsRequestThread())
+        {
+            BackendHop hop = PendingUpgrade.upgradeOnRequestThread(proxy.connect(route, request, path, admission), proxy.connectBound(route),
+                clientUpgrade, request, response);
+            if (hop != null)
+                proxy.clientUpgraded(hop);
             return;
         }
 

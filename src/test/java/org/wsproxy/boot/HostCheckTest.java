@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The host check on what the hosts really report (server info and ServletContext class as seen in
  * Tomcat 10.1.48, jetty-home 12.0.30 and 12.1.12): one line saying what was found and what to use.
- * The deployments themselves are in e2e/UnsupportedHostIT (refused) and e2e/HostsIT (served).
+ * The deployments themselves are in e2e/UnsupportedHostIT (refused), e2e/HostsIT and the Tomcat*DeploymentITs (served).
  */
 public class HostCheckTest
 {
@@ -34,10 +34,55 @@ public class HostCheckTest
     }
 
     @Test
-    public void tomcatIsRefusedByName()
+    public void anUnknownHostIsRefusedByName()
     {
-        String line = HostCheck.refusal("Apache Tomcat/10.1.48", "org.apache.catalina.core.ApplicationContextFacade", "10.1.48", name -> false).orElseThrow();
-        assertEquals("wsproxy: this WAR needs Jetty 12.0 or 12.1 with the ee10 or ee11 environment; found Apache Tomcat/10.1.48: " + HostCheck.REMEDY, line);
+        String line = HostCheck.refusal("Undertow/2.3", "io.undertow.servlet.spec.ServletContextImpl", null, name -> false).orElseThrow();
+        assertEquals("wsproxy: this WAR needs Jetty 12.0 or 12.1 with the ee10 or ee11 environment; found Undertow/2.3: " + HostCheck.REMEDY, line);
+    }
+
+    @Test
+    public void tomcat101And11WithTheirWebSocketSupportAreAccepted()
+    {
+        assertEquals(Optional.empty(), HostCheck.tomcatRefusal("Apache Tomcat/10.1.48", true, name -> true));
+        assertEquals(Optional.empty(), HostCheck.tomcatRefusal("Apache Tomcat/11.0.24", true, name -> true));
+        // A server info the operator changed: the version is unknown, the other checks decide.
+        assertEquals(Optional.empty(), HostCheck.tomcatRefusal("proxy", true, name -> true));
+    }
+
+    @Test
+    public void anOlderTomcatIsRefusedWithItsVersion()
+    {
+        String line = HostCheck.tomcatRefusal("Apache Tomcat/10.0.27", true, name -> true).orElseThrow();
+        assertTrue(line.startsWith(HostCheck.TOMCAT_WANTED + "; found Apache Tomcat/10.0.27 "), line);
+        assertTrue(line.endsWith(HostCheck.TOMCAT_REMEDY), line);
+        assertTrue(HostCheck.tomcatRefusal("Apache Tomcat/9.0.100", true, name -> true).isPresent());
+    }
+
+    @Test
+    public void tomcatWithoutWebSocketOrTheBundledJettyIsRefused()
+    {
+        String noWebSocket = HostCheck.tomcatRefusal("Apache Tomcat/10.1.48", false, name -> true).orElseThrow();
+        assertTrue(noWebSocket.contains("without its WebSocket support"), noWebSocket);
+        String noJetty = HostCheck.tomcatRefusal("Apache Tomcat/10.1.48", true, name -> !name.startsWith("org.eclipse.jetty.websocket")).orElseThrow();
+        assertTrue(noJetty.contains("the webapp cannot see org.eclipse.jetty.websocket.core.client.WebSocketCoreClient"), noJetty);
+    }
+
+    @Test
+    public void onJettyAServerClassTheWebappDefinedItselfDoesNotCount() throws Exception
+    {
+        String name = "org.eclipse.jetty.websocket.core.client.WebSocketCoreClient";
+        // A loader that defines the class itself, from its jar: as the webapp's loader does with the copy in WEB-INF/lib
+        // when the server lacks the module (or hides its classes).
+        java.net.URL jar = Class.forName(name).getProtectionDomain().getCodeSource().getLocation();
+        try (java.net.URLClassLoader own = new java.net.URLClassLoader(new java.net.URL[]{jar}, ClassLoader.getPlatformClassLoader()))
+        {
+            assertTrue(!HostCheck.fromServer(name, own));
+        }
+        // A loader that takes it from its parent, as the webapp's does from the server's.
+        try (java.net.URLClassLoader webapp = new java.net.URLClassLoader(new java.net.URL[0], HostCheckTest.class.getClassLoader()))
+        {
+            assertTrue(HostCheck.fromServer(name, webapp));
+        }
     }
 
     @Test

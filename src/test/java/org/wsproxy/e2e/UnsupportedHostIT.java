@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * The one built WAR deployed where it cannot run, jetty-home 12.0.30 with the ee9 environment (the ee9 twins of the
  * modules, a base made the way README's "Into an existing Jetty" says): the deployment fails with boot.HostCheck's
  * one line, saying what was found and what to use, and no linkage error from the classes after it. One start.
- * Tomcat 10.1.48 was checked by hand the same way (README, "Hosts"). Jetty 12.0.30 with ee10, refused here until
- * host/JettyApi, is served now (HostsIT).
+ * Jetty 12.0.30 with ee10, refused here until host/JettyApi, is served now (HostsIT), and so are Tomcat 10.1 and 11
+ * (Tomcat101DeploymentIT, Tomcat11DeploymentIT).
  */
 class UnsupportedHostIT
 {
@@ -67,5 +67,25 @@ class UnsupportedHostIT
         assertTrue(refusals.get(0).contains(LINE + "Jetty 12.0.") && refusals.get(0).contains(" with the ee9 environment: "), () -> refusals.get(0));
         assertTrue(lines.stream().noneMatch(line -> line.contains("NoSuchMethodError") || line.contains("NoClassDefFoundError")),
             () -> "a linkage error after the refusal:\n" + jetty.log());
+    }
+
+    /**
+     * jetty-home 12.1.12 without the ee10-websocket-jetty-client-webapp module: the WAR carries websocket-core's client
+     * (for Tomcat), but on Jetty the relay must use the server's; HostCheck refuses rather than let the webapp take the
+     * WAR's copy.
+     */
+    @Test
+    void aJettyLackingAModuleIsRefusedThoughTheWarHasTheClasses() throws Exception
+    {
+        Path home = Path.of(JettyHomeProcess.requiredProperty("jetty.home"));
+        Path war = Path.of(JettyHomeProcess.requiredProperty("wsproxy.war"));
+        Path base = MinimalBase.create(tmp.resolve("base"), "ee10", war, "http://127.0.0.1:9");
+        Files.writeString(base.resolve("start.d/wsproxy.ini"), "--modules=server,http,logging-jetty\n--modules=ee10-deploy,ee10-websocket-jetty\n");
+        jetty = JettyHomeProcess.start(home, base, "jetty.http.port=0");
+        jetty.awaitPort(START_TIMEOUT);
+
+        List<String> refusals = jetty.logLines().stream().filter(line -> line.contains("ERROR") && line.contains("wsproxy: this WAR needs Jetty 12.1")).toList();
+        assertEquals(1, refusals.size(), () -> "one ERROR line from HostCheck expected:\n" + jetty.log());
+        assertTrue(refusals.get(0).contains("the webapp cannot see org.eclipse.jetty.websocket.core.client.WebSocketCoreClient"), () -> refusals.get(0));
     }
 }

@@ -90,9 +90,9 @@ public class BackpressureTest
     /** Reads nothing until resumed, then reads frame by frame, checking the backend's byte pattern. */
     public static class SlowReader implements Session.Listener
     {
-        final AtomicLong received = new AtomicLong();
-        final AtomicLong corrupt = new AtomicLong();
-        final CompletableFuture<String> done = new CompletableFuture<>();
+        public final AtomicLong received = new AtomicLong();
+        public final AtomicLong corrupt = new AtomicLong();
+        public final CompletableFuture<String> done = new CompletableFuture<>();
         private final StringBuilder text = new StringBuilder();
         private volatile Session session;
         private long offsetInMessage;
@@ -104,7 +104,7 @@ public class BackpressureTest
             this.session = session;
         }
 
-        void resume()
+        public void resume()
         {
             session.demand();
         }
