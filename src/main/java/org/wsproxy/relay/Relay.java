@@ -3,7 +3,6 @@ package org.wsproxy.relay;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.eclipse.jetty.util.Callback;
@@ -344,7 +343,7 @@ public final class Relay
         // timeout: Jetty measures the new timeout from the hop's last read or write, so a hop quiet for longer
         // expired on the spot and websocket-core closed it with its own 1001 "Connection Idle Timeout" in
         // place of the close being passed on.
-        settings.policy().scheduler().schedule(side::dropUnlessEnded, CLOSE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+        side.closeDeadline(settings.policy().scheduler(), CLOSE_TIMEOUT);
         // websocket-core drops the connection as soon as a close frame with an abnormal code (any but 1000, none
         // and 3000 up) is written, without waiting for the reply: the connection lingers instead, so that a hop
         // still writing gets the close frame and a FIN rather than a reset.

@@ -1,6 +1,10 @@
 package org.wsproxy.relay;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.eclipse.jetty.websocket.core.CloseStatus;
 import org.eclipse.jetty.websocket.core.CoreSession;
 import org.eclipse.jetty.websocket.core.Frame;
@@ -43,6 +47,8 @@ public abstract class RelaySide implements FrameHandler, Callback
     private volatile boolean ended;
     // The relay closed this hop with a code websocket-core takes for abnormal: its connection lingers when dropped.
     private volatile boolean lingerOnClose;
+    // The timer that drops this hop if it does not answer the relay's close; null until a close is sent.
+    private volatile Scheduler.Task closeDeadline;
 
     RelaySide(Relay relay, Side side)
     {
@@ -171,6 +177,9 @@ public abstract class RelaySide implements FrameHandler, Callback
     public void onClosed(CloseStatus closeStatus, Callback callback)
     {
         ended = true;
+        Scheduler.Task deadline = closeDeadline;
+        if (deadline != null)
+            deadline.cancel();
         if (keepalive != null)
             keepalive.stop();
         relay.onEnded(side, closeStatus.getCode(), closeStatus.getReason(), failure != null ? failure : closeStatus.getCause());
@@ -190,8 +199,20 @@ public abstract class RelaySide implements FrameHandler, Callback
             session.demand();
     }
 
-    /** The relay's close went unanswered for its close timeout: the hop's connection is dropped. */
-    void dropUnlessEnded()
+    /**
+     * The relay sent this hop a close: unless the hop has ended within {@code timeout}, its connection is dropped.
+     * The timer is cancelled when the hop ends, so that it does not keep the ended session's objects for the rest
+     * of the timeout (6,000 sessions ending at once would keep tens of MiB alive for 5 s).
+     */
+    void closeDeadline(Scheduler scheduler, Duration timeout)
+    {
+        Scheduler.Task task = scheduler.schedule(this::dropUnlessEnded, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        closeDeadline = task;
+        if (ended)
+            task.cancel();
+    }
+
+    private void dropUnlessEnded()
     {
         CoreSession session = this.session;
         if (!ended && session != null)
