@@ -210,7 +210,7 @@ public class HttpProxyServlet extends AsyncProxyServlet
             {
                 try
                 {
-                    request.getAsyncContext().addListener(new Completion(completed));
+                    request.getAsyncContext().addListener(new OnAsyncComplete(completed));
                     later = true;
                 }
                 catch (IllegalStateException x)
@@ -223,29 +223,6 @@ public class HttpProxyServlet extends AsyncProxyServlet
         }
     }
 
-    private record Completion(Runnable completed) implements jakarta.servlet.AsyncListener
-    {
-        @Override
-        public void onComplete(jakarta.servlet.AsyncEvent event)
-        {
-            completed.run();
-        }
-
-        @Override
-        public void onTimeout(jakarta.servlet.AsyncEvent event)
-        {
-        }
-
-        @Override
-        public void onError(jakarta.servlet.AsyncEvent event)
-        {
-        }
-
-        @Override
-        public void onStartAsync(jakarta.servlet.AsyncEvent event)
-        {
-        }
-    }
 
     /** Jetty's recipe, or for a request with a body, its body read first. */
     private void proxy(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException

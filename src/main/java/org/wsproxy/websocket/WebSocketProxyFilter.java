@@ -20,6 +20,7 @@ import org.wsproxy.config.Params;
 import org.wsproxy.guard.Admission;
 import org.wsproxy.guard.EdgeGuards;
 import org.wsproxy.drain.Draining;
+import org.wsproxy.http.OnAsyncComplete;
 import org.wsproxy.route.Route;
 import org.wsproxy.route.Router;
 
@@ -148,7 +149,7 @@ public class WebSocketProxyFilter implements Filter
             {
                 try
                 {
-                    request.getAsyncContext().addListener(new RequestEnd(draining));
+                    request.getAsyncContext().addListener(new OnAsyncComplete(draining::requestEnded));
                     ended = false;
                 }
                 catch (IllegalStateException x)
@@ -164,30 +165,6 @@ public class WebSocketProxyFilter implements Filter
         }
     }
 
-    /** Ends the count of one request; onComplete comes after a timeout or an error too. */
-    private record RequestEnd(Draining draining) implements jakarta.servlet.AsyncListener
-    {
-        @Override
-        public void onComplete(jakarta.servlet.AsyncEvent event)
-        {
-            draining.requestEnded();
-        }
-
-        @Override
-        public void onTimeout(jakarta.servlet.AsyncEvent event)
-        {
-        }
-
-        @Override
-        public void onError(jakarta.servlet.AsyncEvent event)
-        {
-        }
-
-        @Override
-        public void onStartAsync(jakarta.servlet.AsyncEvent event)
-        {
-        }
-    }
 
     static String pathInContext(HttpServletRequest request)
     {
