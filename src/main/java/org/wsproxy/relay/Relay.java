@@ -344,6 +344,10 @@ public final class Relay
         // expired on the spot and websocket-core closed it with its own 1001 "Connection Idle Timeout" in
         // place of the close being passed on.
         side.closeDeadline(settings.policy().scheduler(), CLOSE_TIMEOUT);
+        // A route's idle timeout shorter than that must not cut the close handshake short. Raising it is safe: Jetty
+        // expires a hop at once only when its timeout is lowered.
+        if (session.getIdleTimeout().compareTo(CLOSE_TIMEOUT) < 0)
+            session.setIdleTimeout(CLOSE_TIMEOUT);
         // websocket-core drops the connection as soon as a close frame with an abnormal code (any but 1000, none
         // and 3000 up) is written, without waiting for the reply: the connection lingers instead, so that a hop
         // still writing gets the close frame and a FIN rather than a reset.
