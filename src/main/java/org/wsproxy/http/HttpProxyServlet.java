@@ -205,24 +205,9 @@ public class HttpProxyServlet extends AsyncProxyServlet
         }
         finally
         {
-            boolean later = false;
-            if (request.isAsyncStarted())
-            {
-                try
-                {
-                    request.getAsyncContext().addListener(new OnAsyncComplete(completed));
-                    later = true;
-                }
-                catch (IllegalStateException x)
-                {
-                    // Completed meanwhile, on another thread.
-                }
-            }
-            if (!later)
-                completed.run();
+            OnAsyncComplete.whenDone(request, completed);
         }
     }
-
 
     /** Jetty's recipe, or for a request with a body, its body read first. */
     private void proxy(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException

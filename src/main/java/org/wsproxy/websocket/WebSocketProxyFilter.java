@@ -141,27 +141,13 @@ public class WebSocketProxyFilter implements Filter
     private void counted(HttpServletRequest request, HttpServletResponse response, FilterChain chain) throws IOException, ServletException
     {
         draining.requestStarted();
-        boolean ended = true;
         try
         {
             chain.doFilter(request, response);
-            if (request.isAsyncStarted())
-            {
-                try
-                {
-                    request.getAsyncContext().addListener(new OnAsyncComplete(draining::requestEnded));
-                    ended = false;
-                }
-                catch (IllegalStateException x)
-                {
-                    // Completed meanwhile, on another thread: it has ended.
-                }
-            }
         }
         finally
         {
-            if (ended)
-                draining.requestEnded();
+            OnAsyncComplete.whenDone(request, draining::requestEnded);
         }
     }
 
