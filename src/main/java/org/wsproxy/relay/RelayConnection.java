@@ -24,6 +24,7 @@ import org.eclipse.jetty.websocket.core.WebSocketCoreSession;
  * </ul>
  * It asks its endpoint for reads itself, as Jetty 12.1's {@code AbstractConnection.fillInterested(Callback)} does
  * (which 12.0 lacks), so the same class runs on both (host/JettyApi).
+ * Its client's data frames are parsed still masked, to be written to the backend as they came ({@link MaskedPayloads}).
  * And one about the end: when the relay closed the hop with a code websocket-core takes for abnormal, the
  * connection lingers ({@link #linger()}, {@link LingeringClose}) instead of being dropped at once.
  */
@@ -59,6 +60,8 @@ final class RelayConnection extends WebSocketConnection
         super(endPoint, executor, scheduler, bufferPool, session);
         this.side = side;
         this.scheduler = scheduler;
+        // Before the first read: the client's data frames are parsed still masked (MaskedPayloads).
+        MaskedPayloads.parseMasked(this, bufferPool, session);
     }
 
     @Override

@@ -98,15 +98,22 @@ public final class RawWebSocket implements AutoCloseable
 
     public void write(int opcode, boolean fin, byte[] payload) throws IOException
     {
-        out.write(frame(opcode, fin, payload));
+        out.write(frame(opcode, fin, payload, client ? randomBytes(4) : null));
         out.flush();
     }
 
-    private byte[] frame(int opcode, boolean fin, byte[] payload)
+    /** A client's frame masked with this key. */
+    public void write(int opcode, boolean fin, byte[] payload, byte[] mask) throws IOException
+    {
+        out.write(frame(opcode, fin, payload, mask));
+        out.flush();
+    }
+
+    private static byte[] frame(int opcode, boolean fin, byte[] payload, byte[] mask)
     {
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
         frame.write((fin ? 0x80 : 0) | opcode);
-        int maskBit = client ? 0x80 : 0;
+        int maskBit = mask != null ? 0x80 : 0;
         if (payload.length < 126)
             frame.write(maskBit | payload.length);
         else if (payload.length < 65536)
@@ -121,9 +128,8 @@ public final class RawWebSocket implements AutoCloseable
             for (int shift = 56; shift >= 0; shift -= 8)
                 frame.write((int)(((long)payload.length >>> shift) & 0xFF));
         }
-        if (client)
+        if (mask != null)
         {
-            byte[] mask = randomBytes(4);
             frame.writeBytes(mask);
             for (int i = 0; i < payload.length; i++)
                 frame.write(payload[i] ^ mask[i & 3]);
@@ -149,6 +155,18 @@ public final class RawWebSocket implements AutoCloseable
      */
     public Frame readFrame() throws IOException
     {
+        Keyed keyed = readKeyedFrame();
+        return keyed == null ? null : keyed.frame();
+    }
+
+    /** A frame as read, unmasked, and the key it was masked with (null if it was not). */
+    public record Keyed(Frame frame, byte[] mask)
+    {
+    }
+
+    /** The next frame with its masking key, or null at EOF between frames. */
+    public Keyed readKeyedFrame() throws IOException
+    {
         int first = in.read();
         if (first < 0)
             return null;
@@ -173,7 +191,7 @@ public final class RawWebSocket implements AutoCloseable
             for (int i = 0; i < payload.length; i++)
                 payload[i] ^= mask[i & 3];
         }
-        return new Frame(first & 0x0F, (first & 0x80) != 0, payload);
+        return new Keyed(new Frame(first & 0x0F, (first & 0x80) != 0, payload), mask);
     }
 
     /** The next close frame, data frames before it skipped; null at EOF before any. */
@@ -232,7 +250,7 @@ public final class RawWebSocket implements AutoCloseable
     {
         ByteArrayOutputStream batch = new ByteArrayOutputStream();
         for (int i = 0; i < 1000; i++)
-            batch.writeBytes(frame(Frame.TEXT, true, new byte[]{'m'}));
+            batch.writeBytes(frame(Frame.TEXT, true, new byte[]{'m'}, client ? randomBytes(4) : null));
         byte[] bytes = batch.toByteArray();
         return writeFromThread(written ->
         {
