@@ -117,6 +117,32 @@ public class MaskedPayloadsTest
         }
     }
 
+    /**
+     * The way back when a backend hop could not be made to write frames still masked (a Jetty without the fields, or
+     * a JDK that refuses to set them): the client hop unmasks the frame, which then takes a fresh key like any other.
+     */
+    @Test
+    public void aMaskedFrameUnmaskedTakesAFreshKey()
+    {
+        byte[] key = {0x12, 0x34, 0x56, 0x78};
+        byte[] text = "still masked".getBytes(StandardCharsets.UTF_8);
+        byte[] masked = new byte[text.length];
+        for (int i = 0; i < text.length; i++)
+            masked[i] = (byte)(text[i] ^ key[i & 3]);
+        MaskedPayloads.MaskedFrame frame = new MaskedPayloads.MaskedFrame((byte)0x81, key.clone(), java.nio.ByteBuffer.wrap(masked), null);
+        assertArrayEquals(key, frame.getMask(), "parsed: the client's key kept");
+        assertEquals(java.nio.ByteBuffer.wrap(masked), frame.getPayload(), "parsed: the payload still masked");
+        frame.setMask(new byte[]{9, 9, 9, 9});
+        assertArrayEquals(key, frame.getMask(), "a client session's fresh key is not taken while the payload is masked");
+
+        frame.unmask();
+        assertEquals(java.nio.ByteBuffer.wrap(text), frame.getPayload());
+        assertFalse(frame.isMasked());
+        byte[] fresh = {1, 1, 2, 3};
+        frame.setMask(fresh);
+        assertArrayEquals(fresh, frame.getMask(), "unmasked, it takes the sending session's key");
+    }
+
     /** A 3 MiB frame, however websocket-core cuts it on the way (its frames then carry the key turned to match), arrives whole. */
     @Test
     public void aLargeFrameArrivesWhole() throws Exception
