@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.function.Consumer;
 
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.AutoLock;
 import org.eclipse.jetty.websocket.core.CloseStatus;
 import org.eclipse.jetty.websocket.core.CoreSession;
 import org.slf4j.Logger;
@@ -34,7 +33,6 @@ public final class Relay
         CONNECTING, OPEN, CLOSING, CLOSED
     }
 
-    private final AutoLock lock = new AutoLock();
     private final long id;
     private final String target;
     private final RelaySettings settings;
@@ -42,18 +40,9 @@ public final class Relay
     private final ClientSide client = new ClientSide(this);
     private final BackendSide backend = new BackendSide(this);
     private final long created = System.nanoTime();
-    // Guarded by lock, indexed by Side.ordinal().
+    // Guarded by this relay's monitor (a lock object and per-hop arrays would cost every idle session some 150 bytes),
+    // as is each hop's close state (the fields of RelaySide it names).
     private State state = State.CONNECTING;
-    // A close frame was sent to the hop.
-    private final boolean[] closeSent = new boolean[2];
-    // A close frame came from the hop, or it ended without one.
-    private final boolean[] closed = new boolean[2];
-    // The hop's connection is gone (websocket-core's onClosed), or it never opened.
-    private final boolean[] ended = new boolean[2];
-    private final String[] closes = new String[2];
-    // The close code each hop sent or ended with (1006 when its connection went without one), 0 while open.
-    private final int[] closeCodes = new int[2];
-    private final Callback[] pendingCloseReply = new Callback[2];
     private CloseCodes.Close deferredClientClose;
 
     /**
@@ -103,7 +92,7 @@ public final class Relay
     void start()
     {
         CloseCodes.Close close;
-        try (AutoLock ignored = lock.lock())
+        synchronized (this)
         {
             close = deferredClientClose;
             if (state == State.CONNECTING)
@@ -130,20 +119,20 @@ public final class Relay
         boolean closeBackend = false;
         Callback pendingReply;
         boolean allEnded;
-        try (AutoLock ignored = lock.lock())
+        synchronized (this)
         {
-            closed[Side.CLIENT.ordinal()] = true;
-            ended[Side.CLIENT.ordinal()] = true;
-            closes[Side.CLIENT.ordinal()] = "upgrade failed: " + why;
+            client.closeReceived = true;
+            client.gone = true;
+            client.closeDescription = "upgrade failed: " + why;
             state = State.CLOSING;
-            pendingReply = pendingCloseReply[Side.BACKEND.ordinal()];
-            pendingCloseReply[Side.BACKEND.ordinal()] = null;
-            if (!closeSent[Side.BACKEND.ordinal()] && !closed[Side.BACKEND.ordinal()])
+            pendingReply = backend.pendingCloseReply;
+            backend.pendingCloseReply = null;
+            if (!backend.closeSent && !backend.closeReceived)
             {
-                closeSent[Side.BACKEND.ordinal()] = true;
+                backend.closeSent = true;
                 closeBackend = backend.session() != null;
             }
-            allEnded = ended[0] && ended[1];
+            allEnded = client.gone && backend.gone;
             if (allEnded)
                 state = State.CLOSED;
         }
@@ -191,14 +180,14 @@ public final class Relay
     {
         List<RelaySide> sides = new ArrayList<>(2);
         List<CloseCodes.Close> closes = new ArrayList<>(2);
-        try (AutoLock ignored = lock.lock())
+        synchronized (this)
         {
             for (Side side : Side.values())
             {
                 CoreSession session = session(side);
-                if (session != null && !closeSent[side.ordinal()] && !closed[side.ordinal()])
+                if (session != null && !side(side).closeSent && !side(side).closeReceived)
                 {
-                    closeSent[side.ordinal()] = true;
+                    side(side).closeSent = true;
                     sides.add(side(side));
                     closes.add(side == Side.CLIENT ? toClient : toBackend);
                 }
@@ -225,17 +214,17 @@ public final class Relay
     void onEnded(Side side, int code, String reason, Throwable failure)
     {
         boolean closeFrameSeen;
-        try (AutoLock ignored = lock.lock())
+        synchronized (this)
         {
-            ended[side.ordinal()] = true;
-            closeFrameSeen = closed[side.ordinal()];
+            side(side).gone = true;
+            closeFrameSeen = side(side).closeReceived;
         }
         if (!closeFrameSeen)
             onClose(side, code, reason, failure, Callback.NOOP);
         boolean allEnded;
-        try (AutoLock ignored = lock.lock())
+        synchronized (this)
         {
-            allEnded = ended[0] && ended[1];
+            allEnded = client.gone && backend.gone;
             if (allEnded)
             {
                 if (state == State.CLOSED)
@@ -254,16 +243,16 @@ public final class Relay
         CoreSession otherSession = null;
         Callback completeNow = callback;
         Callback completeOther = null;
-        try (AutoLock ignored = lock.lock())
+        synchronized (this)
         {
-            closed[side.ordinal()] = true;
-            closeCodes[side.ordinal()] = code;
-            closes[side.ordinal()] = code + (reason == null || reason.isEmpty() ? "" : " '" + reason + "'");
-            if (closeSent[side.ordinal()])
+            side(side).closeReceived = true;
+            side(side).closeCode = code;
+            side(side).closeDescription = code + (reason == null || reason.isEmpty() ? "" : " '" + reason + "'");
+            if (side(side).closeSent)
             {
                 // The answer to a close we sent (or this hop ended after it): the other hop may now get its reply.
-                completeOther = pendingCloseReply[other.ordinal()];
-                pendingCloseReply[other.ordinal()] = null;
+                completeOther = side(other).pendingCloseReply;
+                side(other).pendingCloseReply = null;
             }
             else
             {
@@ -271,12 +260,12 @@ public final class Relay
                 if (!mapped.passthrough())
                 {
                     // Nobody is left on this hop to reply to, so the other hop's close must not wait for it.
-                    completeOther = pendingCloseReply[other.ordinal()];
-                    pendingCloseReply[other.ordinal()] = null;
+                    completeOther = side(other).pendingCloseReply;
+                    side(other).pendingCloseReply = null;
                 }
-                if (!closeSent[other.ordinal()] && !closed[other.ordinal()])
+                if (!side(other).closeSent && !side(other).closeReceived)
                 {
-                    closeSent[other.ordinal()] = true;
+                    side(other).closeSent = true;
                     otherSession = session(other);
                     if (otherSession == null)
                         deferredClientClose = mapped;
@@ -284,7 +273,7 @@ public final class Relay
                         toSend = mapped;
                     if (mapped.passthrough())
                     {
-                        pendingCloseReply[side.ordinal()] = callback;
+                        side(side).pendingCloseReply = callback;
                         completeNow = null;
                     }
                 }
@@ -321,11 +310,11 @@ public final class Relay
     private void lost(Side side, CloseCodes.Close toOther)
     {
         Side other = side.other();
-        try (AutoLock ignored = lock.lock())
+        synchronized (this)
         {
-            if (closeSent[other.ordinal()] || closed[other.ordinal()])
+            if (side(other).closeSent || side(other).closeReceived)
                 return;
-            closeSent[other.ordinal()] = true;
+            side(other).closeSent = true;
             state = State.CLOSING;
         }
         sendClose(side(other), toOther);
@@ -384,9 +373,9 @@ public final class Relay
     /** The close code {@code side} sent or ended with, 0 while it has not. */
     public int closeCode(Side side)
     {
-        try (AutoLock ignored = lock.lock())
+        synchronized (this)
         {
-            return closeCodes[side.ordinal()];
+            return side(side).closeCode;
         }
     }
 
@@ -407,18 +396,18 @@ public final class Relay
     /** A one-line summary for the access log, written once both hops are closed. */
     public String summary()
     {
-        try (AutoLock ignored = lock.lock())
+        synchronized (this)
         {
             long millis = Duration.ofNanos(System.nanoTime() - created).toMillis();
             return String.format("ws#%d %s %dms frames c>b=%d b>c=%d client-close=%s backend-close=%s",
-                id, target, millis, client.frames(), backend.frames(), closes[Side.CLIENT.ordinal()], closes[Side.BACKEND.ordinal()]);
+                id, target, millis, client.frames(), backend.frames(), client.closeDescription, backend.closeDescription);
         }
     }
 
     @Override
     public String toString()
     {
-        try (AutoLock ignored = lock.lock())
+        synchronized (this)
         {
             return "Relay#" + id + "[" + state + " " + target + " " + client + " " + backend + "]";
         }

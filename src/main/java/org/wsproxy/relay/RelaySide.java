@@ -49,6 +49,20 @@ public abstract class RelaySide implements FrameHandler, Callback
     private volatile boolean lingerOnClose;
     // The timer that drops this hop if it does not answer the relay's close; null until a close is sent.
     private volatile Scheduler.Task closeDeadline;
+    // This hop's close state, decided by the Relay and guarded by its monitor: fields here rather than arrays indexed
+    // by side in the Relay, which every idle session would pay for.
+    // A close frame was sent to the hop.
+    boolean closeSent;
+    // A close frame came from the hop, or it ended without one.
+    boolean closeReceived;
+    // The hop's connection is gone (websocket-core's onClosed), or it never opened.
+    boolean gone;
+    // The close code the hop sent or ended with (1006 when its connection went without one), 0 while open.
+    int closeCode;
+    // The code and reason, for the access log; null while open.
+    String closeDescription;
+    // The close reply to this hop, held until the other hop has answered the close passed on to it.
+    Callback pendingCloseReply;
 
     RelaySide(Relay relay, Side side)
     {
