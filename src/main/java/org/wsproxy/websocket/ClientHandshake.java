@@ -22,24 +22,9 @@ public interface ClientHandshake
     boolean needsRequestThread();
 
     /**
-     * Writes the 101 and hands the connection to the relay's client side, on the request's thread (see
-     * {@link #needsRequestThread()}); returns once the 101 is written.
+     * Writes the 101 and hands the connection to the relay's client side.
      *
      * @return false when this is not an upgrade the host accepts (then the answer may have been written already)
      */
     boolean upgrade(HttpServletRequest request, HttpServletResponse response, BackendHop hop) throws IOException;
-
-    /**
-     * The same without the request's thread, for a host that does not {@link #needsRequestThread() need it}: called on
-     * whatever thread got the backend's answer (a selector thread), while the request is suspended in async mode; never
-     * blocks. {@code written} is told once the 101 is written (null) or could not be (the failure); it is not called when
-     * this returns false or throws.
-     *
-     * @return false when this is not an upgrade the host accepts, and nothing was written
-     */
-    default boolean upgrade(HttpServletRequest request, HttpServletResponse response, BackendHop hop, java.util.function.Consumer<Throwable> written)
-        throws IOException
-    {
-        throw new UnsupportedOperationException("upgrades on the request's thread only");
-    }
 }

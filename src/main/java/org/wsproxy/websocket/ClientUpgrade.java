@@ -46,7 +46,7 @@ final class ClientUpgrade implements ClientHandshake
         return new ClientUpgrade(environment, WebSocketServerComponents.ensureWebSocketComponents(handler.getServer(), handler));
     }
 
-    /** Jetty upgrades a suspended request from any thread: the request's thread is not held while the backend answers. */
+    /** Jetty upgrades in an async dispatch too: the request's thread is not held while the backend answers. */
     @Override
     public boolean needsRequestThread()
     {
@@ -69,20 +69,6 @@ final class ClientUpgrade implements ClientHandshake
                 callback.block();
             return upgraded;
         }
-    }
-
-    /**
-     * Writes the 101 without waiting for it, from the thread that got the backend's answer: no async dispatch (a
-     * thread hand-off and a second pass through the servlet chain per upgrade) is needed, as websocket-core works on
-     * Jetty's core request and response, whatever the servlet request's async state.
-     */
-    @Override
-    public boolean upgrade(HttpServletRequest request, jakarta.servlet.http.HttpServletResponse response, BackendHop hop,
-                           java.util.function.Consumer<Throwable> written)
-    {
-        Request coreRequest = environment.coreRequest(request);
-        Callback callback = Callback.from(org.eclipse.jetty.util.thread.Invocable.InvocationType.NON_BLOCKING, () -> written.accept(null), written::accept);
-        return handshaker.upgradeRequest(new Negotiator(hop), coreRequest, environment.coreResponse(coreRequest), callback, components, null);
     }
 
     private static final class Negotiator extends WebSocketNegotiator.AbstractNegotiator

@@ -3,7 +3,6 @@ package org.wsproxy.websocket;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -15,29 +14,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A client's upgrade, suspended while the backend's handshake runs, so no request thread waits on the
- * backend: the request is put in async mode, the backend is connected asynchronously, and once it answered
- * the client's upgrade is accepted right there, on the thread that read the backend's answer, without an async
- * dispatch (websocket-core writes the 101 on Jetty's core response without blocking), and the request is
- * completed. A backend failure is answered the same way.
+ * backend: the request is put in async mode, the backend is connected asynchronously, and only once it
+ * answered is the request dispatched again to be upgraded (Jetty's upgrade itself is synchronous, but
+ * then only writes the 101). A backend failure is answered without any dispatch.
  */
 final class PendingUpgrade implements AsyncListener
 {
+    /** The request attribute that marks the async dispatch as the second half of an upgrade. */
+    static final String ATTRIBUTE = PendingUpgrade.class.getName();
     private static final Logger LOG = LoggerFactory.getLogger(PendingUpgrade.class);
 
     private final AsyncContext async;
-    private final ClientHandshake clientUpgrade;
-    private final Consumer<BackendHop> upgraded;
     private volatile CompletableFuture<BackendHop> connecting;
+    private volatile BackendHop hop;
 
-    /**
-     * @param clientUpgrade the host's upgrade, one that does not {@link ClientHandshake#needsRequestThread() need the request's thread}
-     * @param upgraded told of each hop whose client got its 101
-     */
-    PendingUpgrade(AsyncContext async, ClientHandshake clientUpgrade, Consumer<BackendHop> upgraded)
+    PendingUpgrade(AsyncContext async)
     {
         this.async = async;
-        this.clientUpgrade = clientUpgrade;
-        this.upgraded = upgraded;
     }
 
     void await(CompletableFuture<BackendHop> connecting)
@@ -48,43 +41,24 @@ final class PendingUpgrade implements AsyncListener
 
     private void connected(BackendHop hop, Throwable failure)
     {
-        HttpServletResponse response = (HttpServletResponse)async.getResponse();
         if (failure != null)
         {
-            refuse(response, failure);
+            refuse((HttpServletResponse)async.getResponse(), failure);
             async.complete();
             return;
         }
-        boolean accepted;
-        try
-        {
-            accepted = clientUpgrade.upgrade((HttpServletRequest)async.getRequest(), response, hop, written ->
-            {
-                if (written == null)
-                    upgraded.accept(hop);
-                else
-                    hop.relay().abandon(written.toString());
-                async.complete();
-            });
-        }
-        catch (Throwable x)
-        {
-            // As the servlet container answers a filter's exception.
-            hop.relay().abandon(x.toString());
-            LOG.debug("client upgrade failed", x);
-            if (!response.isCommitted())
-            {
-                int status = x instanceof org.eclipse.jetty.http.HttpException http ? http.getCode() : 500;
-                respond(response, status, status + " " + org.eclipse.jetty.http.HttpStatus.getMessage(status));
-            }
-            async.complete();
-            return;
-        }
-        if (!accepted)
-        {
-            notUpgraded(hop, response);
-            async.complete();
-        }
+        this.hop = hop;
+        async.dispatch();
+    }
+
+    /**
+     * Second half, on the async dispatch: the backend hop is open, accept the client's upgrade.
+     *
+     * @return the hop when the client got its 101, else null
+     */
+    BackendHop upgrade(ClientHandshake clientUpgrade, HttpServletRequest request, HttpServletResponse response) throws IOException
+    {
+        return upgrade(clientUpgrade, hop, request, response);
     }
 
     /**
@@ -139,17 +113,12 @@ final class PendingUpgrade implements AsyncListener
         }
         if (!upgraded)
         {
-            notUpgraded(hop, response);
+            hop.relay().abandon("not a WebSocket upgrade");
+            if (!response.isCommitted())
+                respond(response, 400, "wsproxy: not a valid WebSocket upgrade request");
             return null;
         }
         return hop;
-    }
-
-    private static void notUpgraded(BackendHop hop, HttpServletResponse response)
-    {
-        hop.relay().abandon("not a WebSocket upgrade");
-        if (!response.isCommitted())
-            respond(response, 400, "wsproxy: not a valid WebSocket upgrade request");
     }
 
     /** The answer to a client whose backend handshake failed. */

@@ -64,6 +64,15 @@ public class WebSocketProxyFilter implements Filter
         HttpServletRequest request = (HttpServletRequest)servletRequest;
         HttpServletResponse response = (HttpServletResponse)servletResponse;
 
+        if (request.getDispatcherType() == DispatcherType.ASYNC && request.getAttribute(PendingUpgrade.ATTRIBUTE) instanceof PendingUpgrade pending)
+        {
+            request.removeAttribute(PendingUpgrade.ATTRIBUTE);
+            BackendHop hop = pending.upgrade(clientUpgrade, request, response);
+            if (hop != null)
+                proxy.clientUpgraded(hop);
+            return;
+        }
+
         String path = pathInContext(request);
         Route route = router.match(path);
         if (route == null || !route.websocket() || !UpgradeRequests.isUpgrade(request))
@@ -119,8 +128,9 @@ public class WebSocketProxyFilter implements Filter
         AsyncContext async = request.startAsync();
         // The backend connect has its own timeout (the route's connectTimeout); the container's must not race it.
         async.setTimeout(0);
-        PendingUpgrade pending = new PendingUpgrade(async, clientUpgrade, proxy::clientUpgraded);
+        PendingUpgrade pending = new PendingUpgrade(async);
         async.addListener(pending);
+        request.setAttribute(PendingUpgrade.ATTRIBUTE, pending);
         pending.await(proxy.connect(route, request, path, admission));
     }
 
