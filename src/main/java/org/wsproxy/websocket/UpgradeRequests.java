@@ -1,7 +1,8 @@
 package org.wsproxy.websocket;
 
+import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
+import java.util.Enumeration;
 import java.util.List;
 import java.util.Locale;
 
@@ -49,17 +50,17 @@ final class UpgradeRequests
             return 426;
         if (connect)
             return 0;
-        List<String> upgrade = Collections.list(request.getHeaders("Upgrade"));
-        if (upgrade.size() != 1 || !"websocket".equalsIgnoreCase(upgrade.get(0).trim()))
+        String upgrade = only(request.getHeaders("Upgrade"));
+        if (upgrade == null || !"websocket".equalsIgnoreCase(upgrade.trim()))
             return 400;
         if (!hasToken(request, "Connection", "upgrade"))
             return 400;
-        List<String> keys = Collections.list(request.getHeaders("Sec-WebSocket-Key"));
-        if (keys.size() != 1)
+        String key = only(request.getHeaders("Sec-WebSocket-Key"));
+        if (key == null)
             return 400;
         try
         {
-            if (Base64.getDecoder().decode(keys.get(0).trim()).length != 16)
+            if (Base64.getDecoder().decode(key.trim()).length != 16)
                 return 400;
         }
         catch (IllegalArgumentException x)
@@ -69,24 +70,60 @@ final class UpgradeRequests
         return 0;
     }
 
+    /** The one value of a header, or null when it has none or several. */
+    private static String only(Enumeration<String> values)
+    {
+        if (values == null || !values.hasMoreElements())
+            return null;
+        String value = values.nextElement();
+        return values.hasMoreElements() ? null : value;
+    }
+
     /** The subprotocols the client offers, in its order of preference. */
     static List<String> subProtocols(HttpServletRequest request)
     {
-        return Collections.list(request.getHeaders("Sec-WebSocket-Protocol")).stream()
-            .flatMap(value -> List.of(value.split(",")).stream())
-            .map(String::trim)
-            .filter(s -> !s.isEmpty())
-            .toList();
+        Enumeration<String> values = request.getHeaders("Sec-WebSocket-Protocol");
+        if (values == null || !values.hasMoreElements())
+            return List.of();
+        List<String> protocols = new ArrayList<>(2);
+        while (values.hasMoreElements())
+        {
+            for (String part : values.nextElement().split(","))
+            {
+                String protocol = part.trim();
+                if (!protocol.isEmpty())
+                    protocols.add(protocol);
+            }
+        }
+        return protocols;
     }
 
+    /** Whether a comma-separated value of {@code header} is {@code token} (lower case, ASCII), in any letter case. */
     private static boolean hasToken(HttpServletRequest request, String header, String token)
     {
-        for (String value : Collections.list(request.getHeaders(header)))
+        Enumeration<String> values = request.getHeaders(header);
+        while (values != null && values.hasMoreElements())
         {
-            for (String part : value.split(","))
+            String value = values.nextElement();
+            int start = 0;
+            while (start <= value.length())
             {
-                if (part.trim().toLowerCase(Locale.ROOT).equals(token))
+                int comma = value.indexOf(',', start);
+                int end = comma < 0 ? value.length() : comma;
+                int from = start;
+                int to = end;
+                // As trim() would, then the same comparison as toLowerCase(Locale.ROOT).equals(token), allocating only
+                // for a likely match (no letter of the tokens lower-cases from a string of another length).
+                while (from < to && value.charAt(from) <= ' ')
+                    from++;
+                while (to > from && value.charAt(to - 1) <= ' ')
+                    to--;
+                if (to - from == token.length() && value.regionMatches(true, from, token, 0, token.length()) &&
+                    value.substring(from, to).toLowerCase(Locale.ROOT).equals(token))
                     return true;
+                if (comma < 0)
+                    break;
+                start = comma + 1;
             }
         }
         return false;

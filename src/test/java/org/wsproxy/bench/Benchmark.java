@@ -22,6 +22,7 @@ import org.wsproxy.demo.JettyBases;
  * <li>{@code --workloads a,b,c,d,e}; {@code --warmup 2s --duration 6s} per steady workload</li>
  * <li>(a) {@code --connections 100 --window 16 --size 64}, text, or {@code --binary true} (also for (b))</li>
  * <li>(c) {@code --large-connections 4 --large-size 1MiB}; (d) {@code --idle 5000 --idle-in-flight 100}; (e) {@code --http-connections 32}</li>
+ * <li>{@code --floor true}: also {@link CoreRelayFloor}, the cheapest relay Jetty allows, as a target of the WebSocket workloads</li>
  * <li>{@code --nginx auto|false}; {@code --proxy-java DIR} a JDK for wsproxy (default this one);
  * {@code --proxy-warmup 10s} of each workload through wsproxy before the first is measured, for its JIT</li>
  * <li>{@code --out FILE}: where the table is also written (default target/bench-results.md)</li>
@@ -33,7 +34,7 @@ import org.wsproxy.demo.JettyBases;
 public final class Benchmark
 {
     private static final Set<String> FLAGS = Set.of("workloads", "warmup", "duration", "connections", "window", "size",
-        "binary", "large-connections", "large-size", "idle", "idle-in-flight", "http-connections", "nginx", "proxy-java", "proxy-warmup", "out", "cold-upgrades", "cold-messages");
+        "binary", "large-connections", "large-size", "idle", "idle-in-flight", "http-connections", "nginx", "proxy-java", "proxy-warmup", "out", "cold-upgrades", "cold-messages", "floor");
     /** The load driver's heap: enough for tens of thousands of connections' buffers. */
     private static final List<String> DRIVER_JVM = List.of("-Xms512m", "-Xmx2g");
 
@@ -61,6 +62,7 @@ public final class Benchmark
         Path nginx = "false".equals(flags.string("nginx", "auto")) ? null : Nginx.find().orElse(null);
         Duration proxyWarmup = flags.duration("proxy-warmup", Duration.ofSeconds(10));
         Path outFile = Path.of(flags.string("out", "target/bench-results.md"));
+        boolean floor = flags.bool("floor", false);
 
         String machine = Machine.describe(javaHome, nginx);
         out.println("wsproxy benchmark on " + machine);
@@ -70,10 +72,10 @@ public final class Benchmark
         if (Workload.coldWanted(flags))
         {
             for (Workload cold : Workload.cold(flags))
-                runOnFreshServers(cold, jettyHome, jettyBase, war, javaHome, nginx, rows, out);
+                runOnFreshServers(cold, jettyHome, jettyBase, war, javaHome, nginx, floor, rows, out);
         }
         if (!workloads.isEmpty())
-            runOnServers(workloads, proxyWarmup, jettyHome, jettyBase, war, javaHome, nginx, rows, out);
+            runOnServers(workloads, proxyWarmup, jettyHome, jettyBase, war, javaHome, nginx, floor, rows, out);
 
         String table = ResultTable.format(rows);
         out.println();
@@ -89,17 +91,19 @@ public final class Benchmark
 
     /** A start-up row: {@code workload} on servers started for it, nothing run through them before. */
     private static void runOnFreshServers(Workload workload, Path jettyHome, Path jettyBase, Path war, Path javaHome, Path nginx,
-                                          List<ResultTable.Row> rows, PrintStream out) throws Exception
+                                          boolean floor, List<ResultTable.Row> rows, PrintStream out) throws Exception
     {
-        runOnServers(List.of(workload), Duration.ZERO, jettyHome, jettyBase, war, javaHome, nginx, rows, out);
+        runOnServers(List.of(workload), Duration.ZERO, jettyHome, jettyBase, war, javaHome, nginx, floor, rows, out);
     }
 
     private static void runOnServers(List<Workload> workloads, Duration proxyWarmup, Path jettyHome, Path jettyBase, Path war,
-                                     Path javaHome, Path nginx, List<ResultTable.Row> rows, PrintStream out) throws Exception
+                                     Path javaHome, Path nginx, boolean floor, List<ResultTable.Row> rows, PrintStream out) throws Exception
     {
         Path workDir = Files.createTempDirectory("wsproxy-bench");
         try (Servers servers = Servers.start(jettyHome, jettyBase, war, javaHome, nginx, workDir, out))
         {
+            if (floor)
+                servers.addFloor(javaHome, out);
             // Ctrl-C (or Maven going away) must not leave Jetty, nginx or the backend running.
             Thread stopper = new Thread(servers::close, "bench-shutdown");
             Runtime.getRuntime().addShutdownHook(stopper);
@@ -129,7 +133,11 @@ public final class Benchmark
             out.println();
             out.println(workload.title());
             for (Target target : servers.targets())
-                rows.add(new ResultTable.Row(workload, target, drive(workload, target, out)));
+            {
+                // The floor relays WebSockets only.
+                if (!(target.name().equals("floor") && workload.http()))
+                    rows.add(new ResultTable.Row(workload, target, drive(workload, target, out)));
+            }
         }
         if (rows.stream().anyMatch(row -> row.result().errors() > 0))
             out.println("\nThere were errors; wsproxy's log:\n" + servers.proxyLog());
@@ -154,15 +162,20 @@ public final class Benchmark
      */
     private static void warmUp(Servers servers, Duration time, PrintStream out) throws Exception
     {
-        Target wsproxy = servers.targets().stream().filter(target -> target.name().equals("wsproxy")).findFirst().orElseThrow();
-        Target unmeasured = new Target(wsproxy.name(), wsproxy.port(), List.of(), null);
         out.println();
         out.println("warming up wsproxy's JIT: " + time.toSeconds() + " s of each workload, not reported");
         Flags flags = Flags.parse("--warmup", "0s", "--duration", time.toMillis() + "ms", "--idle", "6000");
-        for (Workload workload : Workload.from(flags))
+        for (Target jvm : servers.targets())
         {
-            if (!workload.key().equals("b"))
-                drive(workload, unmeasured, out);
+            // wsproxy, and the floor when there is one: the JVMs.
+            if (jvm.jcmd() == null)
+                continue;
+            Target unmeasured = new Target(jvm.name(), jvm.port(), List.of(), null);
+            for (Workload workload : Workload.from(flags))
+            {
+                if (!workload.key().equals("b") && !(jvm.name().equals("floor") && workload.http()))
+                    drive(workload, unmeasured, out);
+            }
         }
     }
 

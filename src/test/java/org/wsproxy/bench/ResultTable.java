@@ -42,14 +42,14 @@ final class ResultTable
                 cpu = unit.equals("MiB")
                     ? String.format(Locale.ROOT, "%.2f ms/MiB", result.cpuMicrosPerUnit() / 1000)
                     : String.format(Locale.ROOT, "%.1f µs/%s", result.cpuMicrosPerUnit(), unit);
-                if (row.target().name().equals("wsproxy") && nginx.isPresent() && nginx.get().cpuMicrosPerUnit() > 0)
+                if (row.target().jcmd() != null && nginx.isPresent() && nginx.get().cpuMicrosPerUnit() > 0)
                     cpu += String.format(Locale.ROOT, " (%.2f× nginx)", result.cpuMicrosPerUnit() / nginx.get().cpuMicrosPerUnit());
             }
             String rss = "";
             if (result.hasRss())
             {
                 rss = String.format(Locale.ROOT, "%.1f KiB", result.rssPerConnection() / 1024.0);
-                if (row.target().name().equals("wsproxy") && nginx.isPresent() && nginx.get().rssPerConnection() > 0)
+                if (row.target().jcmd() != null && nginx.isPresent() && nginx.get().rssPerConnection() > 0)
                     rss += String.format(Locale.ROOT, " (%.2f× nginx)", (double)result.rssPerConnection() / nginx.get().rssPerConnection());
             }
             String errors = result.errors() == 0 ? "0" : result.errors() + " (" + result.firstError() + ")";

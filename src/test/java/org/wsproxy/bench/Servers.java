@@ -21,6 +21,8 @@ import org.wsproxy.e2e.JettyHomeProcess;
 final class Servers implements AutoCloseable
 {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    /** jetty-base/start.d/jvm.ini's heap and collector, for {@link CoreRelayFloor}. */
+    private static final List<String> FLOOR_JVM = List.of("-XX:+UseSerialGC", "-Xmx1g", "-Xmn64m", "-Xms80m", "-XX:-ShrinkHeapInSteps");
 
     private final List<AutoCloseable> started = new ArrayList<>();
     private final List<Target> targets = new ArrayList<>();
@@ -88,6 +90,29 @@ final class Servers implements AutoCloseable
             out.printf("nginx: workers %s, 127.0.0.1:%d%n", server.workerPids(), server.port());
             targets.add(new Target("nginx", server.port(), server.workerPids(), null));
         }
+    }
+
+    /**
+     * Adds {@link CoreRelayFloor} as the target "floor", on the backend, with wsproxy's JVM settings (jetty-base's
+     * start.d/jvm.ini: Serial GC, the same heap), run by {@code javaHome}'s JVM.
+     */
+    void addFloor(Path javaHome, PrintStream out) throws Exception
+    {
+        CompletableFuture<Integer> listening = new CompletableFuture<>();
+        List<String> jvm = new ArrayList<>(FLOOR_JVM);
+        // -Dbench.floorJvm="-Xlog:gc:file=..." and the like, to look at it.
+        String extra = System.getProperty("bench.floorJvm", "").trim();
+        if (!extra.isEmpty())
+            jvm.addAll(List.of(extra.split("\\s+")));
+        JavaProcess floor = JavaProcess.start("floor", jvm, CoreRelayFloor.class, List.of(String.valueOf(targets.get(0).port())), line ->
+        {
+            if (line.startsWith("LISTENING "))
+                listening.complete(Integer.parseInt(line.substring(10).trim()));
+        });
+        started.add(floor);
+        int port = listening.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        out.printf("floor: pid %d, 127.0.0.1:%d%n", floor.pid(), port);
+        targets.add(new Target("floor", port, List.of(floor.pid()), javaHome.resolve("bin").resolve("jcmd")));
     }
 
     List<Target> targets()
