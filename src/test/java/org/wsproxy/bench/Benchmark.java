@@ -25,6 +25,7 @@ import org.wsproxy.demo.JettyBases;
  * <li>{@code --nginx auto|false}; {@code --proxy-java DIR} a JDK for wsproxy (default this one);
  * {@code --proxy-warmup 10s} of each workload through wsproxy before the first is measured, for its JIT</li>
  * <li>{@code --out FILE}: where the table is also written (default target/bench-results.md)</li>
+ * <li>{@code --http-floor async,blocking}: for (e), stock Jetty proxy servlets ({@link FloorProxy}) measured as rows of their own</li>
  * <li>{@code cold} in {@code --workloads}: first, on servers started for each, the first {@code --cold-upgrades 2000} upgrades
  * and the first {@code --cold-messages 10000} messages after start, without warm-up</li>
  * </ul>
@@ -33,7 +34,7 @@ import org.wsproxy.demo.JettyBases;
 public final class Benchmark
 {
     private static final Set<String> FLAGS = Set.of("workloads", "warmup", "duration", "connections", "window", "size",
-        "binary", "large-connections", "large-size", "idle", "idle-in-flight", "http-connections", "nginx", "proxy-java", "proxy-warmup", "out", "cold-upgrades", "cold-messages");
+        "binary", "large-connections", "large-size", "idle", "idle-in-flight", "http-connections", "nginx", "proxy-java", "proxy-warmup", "out", "cold-upgrades", "cold-messages", "http-floor");
     /** The load driver's heap: enough for tens of thousands of connections' buffers. */
     private static final List<String> DRIVER_JVM = List.of("-Xms512m", "-Xmx2g");
 
@@ -72,8 +73,9 @@ public final class Benchmark
             for (Workload cold : Workload.cold(flags))
                 runOnFreshServers(cold, jettyHome, jettyBase, war, javaHome, nginx, rows, out);
         }
+        List<String> floors = flags.string("http-floor", "").isBlank() ? List.of() : List.of(flags.string("http-floor", "").split(","));
         if (!workloads.isEmpty())
-            runOnServers(workloads, proxyWarmup, jettyHome, jettyBase, war, javaHome, nginx, rows, out);
+            runOnServers(workloads, proxyWarmup, jettyHome, jettyBase, war, javaHome, nginx, floors, rows, out);
 
         String table = ResultTable.format(rows);
         out.println();
@@ -91,15 +93,17 @@ public final class Benchmark
     private static void runOnFreshServers(Workload workload, Path jettyHome, Path jettyBase, Path war, Path javaHome, Path nginx,
                                           List<ResultTable.Row> rows, PrintStream out) throws Exception
     {
-        runOnServers(List.of(workload), Duration.ZERO, jettyHome, jettyBase, war, javaHome, nginx, rows, out);
+        runOnServers(List.of(workload), Duration.ZERO, jettyHome, jettyBase, war, javaHome, nginx, List.of(), rows, out);
     }
 
     private static void runOnServers(List<Workload> workloads, Duration proxyWarmup, Path jettyHome, Path jettyBase, Path war,
-                                     Path javaHome, Path nginx, List<ResultTable.Row> rows, PrintStream out) throws Exception
+                                     Path javaHome, Path nginx, List<String> floors, List<ResultTable.Row> rows, PrintStream out) throws Exception
     {
         Path workDir = Files.createTempDirectory("wsproxy-bench");
         try (Servers servers = Servers.start(jettyHome, jettyBase, war, javaHome, nginx, workDir, out))
         {
+            for (String mode : floors)
+                servers.startFloor(mode, out);
             // Ctrl-C (or Maven going away) must not leave Jetty, nginx or the backend running.
             Thread stopper = new Thread(servers::close, "bench-shutdown");
             Runtime.getRuntime().addShutdownHook(stopper);
@@ -129,7 +133,12 @@ public final class Benchmark
             out.println();
             out.println(workload.title());
             for (Target target : servers.targets())
+            {
+                // The floors are HTTP proxies only.
+                if (target.name().startsWith("jetty-") && !workload.http())
+                    continue;
                 rows.add(new ResultTable.Row(workload, target, drive(workload, target, out)));
+            }
         }
         if (rows.stream().anyMatch(row -> row.result().errors() > 0))
             out.println("\nThere were errors; wsproxy's log:\n" + servers.proxyLog());
@@ -163,6 +172,12 @@ public final class Benchmark
         {
             if (!workload.key().equals("b"))
                 drive(workload, unmeasured, out);
+            // The HTTP floors (--http-floor) are JVMs too: the same warm-up, of the HTTP workload.
+            for (Target floor : servers.targets())
+            {
+                if (floor.name().startsWith("jetty-") && workload.http())
+                    drive(workload, new Target(floor.name(), floor.port(), List.of(), null), out);
+            }
         }
     }
 

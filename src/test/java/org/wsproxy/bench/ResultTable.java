@@ -42,7 +42,7 @@ final class ResultTable
                 cpu = unit.equals("MiB")
                     ? String.format(Locale.ROOT, "%.2f ms/MiB", result.cpuMicrosPerUnit() / 1000)
                     : String.format(Locale.ROOT, "%.1f µs/%s", result.cpuMicrosPerUnit(), unit);
-                if (row.target().name().equals("wsproxy") && nginx.isPresent() && nginx.get().cpuMicrosPerUnit() > 0)
+                if ((row.target().name().equals("wsproxy") || row.target().name().startsWith("jetty-")) && nginx.isPresent() && nginx.get().cpuMicrosPerUnit() > 0)
                     cpu += String.format(Locale.ROOT, " (%.2f× nginx)", result.cpuMicrosPerUnit() / nginx.get().cpuMicrosPerUnit());
             }
             String rss = "";
