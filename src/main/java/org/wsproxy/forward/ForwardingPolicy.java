@@ -4,8 +4,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Enumeration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
@@ -27,14 +27,14 @@ import org.wsproxy.config.ProxyConfig;
 public final class ForwardingPolicy
 {
     /** Headers that belong to one hop (RFC 9110 7.6.1), plus the WebSocket handshake's per-hop headers. */
-    private static final Set<String> HOP_BY_HOP = lowerCase(
+    private static final Set<String> HOP_BY_HOP = ignoringCase(
         "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
         "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Host", "Content-Length",
         "Sec-WebSocket-Key", "Sec-WebSocket-Accept", "Sec-WebSocket-Extensions", "Sec-WebSocket-Version",
         "Sec-WebSocket-Protocol");
     private static final Pattern IPV4 = Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
     private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.%]+");
-    private static final Set<String> FORWARDED = lowerCase(
+    private static final Set<String> FORWARDED = ignoringCase(
         "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port", "Forwarded", "X-Real-IP");
 
     private final boolean preserveHost;
@@ -45,7 +45,7 @@ public final class ForwardingPolicy
     {
         this.preserveHost = config.preserveHost();
         config.trustedProxies().forEach(trusted::add);
-        this.clientIpHeaders = lowerCase(config.clientIpHeaders().toArray(String[]::new));
+        this.clientIpHeaders = ignoringCase(config.clientIpHeaders().toArray(String[]::new));
     }
 
     public boolean preserveHost()
@@ -61,16 +61,17 @@ public final class ForwardingPolicy
     {
         Set<String> connectionTokens = connectionTokens(request);
         boolean fromTrustedProxy = isTrusted(unbracket(request.getRemoteAddr()));
-        for (String name : Collections.list(request.getHeaderNames()))
+        // Run for every request: the sets compare names ignoring case, so no lower-case copy of each name is made.
+        for (Enumeration<String> names = request.getHeaderNames(); names.hasMoreElements(); )
         {
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(lower) || FORWARDED.contains(lower) || connectionTokens.contains(lower))
+            String name = names.nextElement();
+            if (HOP_BY_HOP.contains(name) || FORWARDED.contains(name) || connectionTokens.contains(name))
                 continue;
             // Anyone can claim to be anyone in these; only a proxy we trust may tell.
-            if (!fromTrustedProxy && clientIpHeaders.contains(lower))
+            if (!fromTrustedProxy && clientIpHeaders.contains(name))
                 continue;
-            for (String value : Collections.list(request.getHeaders(name)))
-                sink.accept(name, value);
+            for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements(); )
+                sink.accept(name, values.nextElement());
         }
         if (preserveHost && request.getHeader("Host") != null)
             sink.accept("Host", request.getHeader("Host"));
@@ -178,22 +179,26 @@ public final class ForwardingPolicy
         return address.indexOf(':') >= 0 ? "\"[" + address + "]\"" : address;
     }
 
+    /** The names the client's Connection header lists, compared ignoring case; none (and nothing made) without one. */
     private static Set<String> connectionTokens(HttpServletRequest request)
     {
-        Set<String> tokens = new TreeSet<>();
-        for (String value : Collections.list(request.getHeaders("Connection")))
+        Enumeration<String> values = request.getHeaders("Connection");
+        if (values == null || !values.hasMoreElements())
+            return Set.of();
+        Set<String> tokens = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        while (values.hasMoreElements())
         {
-            for (String token : value.split(","))
-                tokens.add(token.trim().toLowerCase(Locale.ROOT));
+            for (String token : values.nextElement().split(","))
+                tokens.add(token.trim());
         }
         return tokens;
     }
 
-    private static Set<String> lowerCase(String... names)
+    /** A set of header names that compares them ignoring case. */
+    private static Set<String> ignoringCase(String... names)
     {
-        Set<String> set = new TreeSet<>();
-        for (String name : names)
-            set.add(name.toLowerCase(Locale.ROOT));
-        return Set.copyOf(set);
+        Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        Collections.addAll(set, names);
+        return Collections.unmodifiableSet(set);
     }
 }

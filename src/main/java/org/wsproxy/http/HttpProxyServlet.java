@@ -148,6 +148,18 @@ public class HttpProxyServlet extends AsyncProxyServlet
         // The client has one connect timeout: the longest any route allows.
         long connectTimeout = router.routes().stream().mapToLong(r -> r.connectTimeout().toMillis()).max().orElse(15000);
         client.setConnectTimeout(connectTimeout);
+        // A backend connection's idle timeout is the request's readTimeout while a request is on it, and the client's
+        // when it is back in the pool: Jetty sets the one, then restores the other, and each change to a shorter timeout
+        // cancels and re-arms the connection's timer on the client's scheduler, waking its thread, on every request.
+        // The client's is therefore the longest readTimeout of the routes (60 s by default, nginx's upstream
+        // keepalive_timeout), so that on a route with that readTimeout neither change re-arms anything; on a route
+        // with a shorter one, the timer is re-armed once per request, as it was with Jetty's 30 s for every route.
+        long idleTimeout = router.routes().stream().mapToLong(r -> r.readTimeout().toMillis()).max().orElse(0);
+        if (idleTimeout > 0)
+            client.setIdleTimeout(idleTimeout);
+        // Response content is read into heap buffers: ProxyServlet hands each piece on as a byte[], and a direct
+        // buffer would be copied into a new array for every piece of every response.
+        client.setUseInputDirectByteBuffers(false);
         // The response listeners never block (content goes out through servlet async I/O, completion and retries are
         // asynchronous), so the backend's response is handled on the selector thread that read it, without a hand-off
         // (Jetty 12.1; 12.0 cannot be told).
@@ -315,6 +327,19 @@ public class HttpProxyServlet extends AsyncProxyServlet
         Attempts attempts = new Attempts(route, pool, key, path);
         request.setAttribute(ATTEMPTS_ATTRIBUTE, attempts);
         return attempts.start(endpoint, request.getQueryString());
+    }
+
+    /** Jetty's, with the target URI that {@link #rewriteTarget} parsed already, instead of parsing its string again. */
+    @Override
+    protected Request newProxyRequest(HttpServletRequest request, String rewrittenTarget)
+    {
+        Attempts attempts = attempts(request);
+        java.net.URI target = attempts == null ? null : attempts.target;
+        if (target == null || !target.toString().equals(rewrittenTarget))
+            return super.newProxyRequest(request, rewrittenTarget);
+        return getHttpClient().newRequest(target)
+            .method(request.getMethod())
+            .attribute(CLIENT_REQUEST_ATTRIBUTE, request);
     }
 
     @Override
@@ -674,12 +699,17 @@ public class HttpProxyServlet extends AsyncProxyServlet
             this.deadline = System.nanoTime() + route.retry().timeout().toNanos();
         }
 
+        /** The current try's target, parsed once: Jetty's recipe passes it on as a string, which the client would parse again. */
+        private volatile java.net.URI target;
+
         /** @return the target URI on {@code endpoint}, now the one this request counts against */
         String start(Endpoint endpoint, String query)
         {
             tried.add(endpoint);
             lease = endpoint.lease(false);
-            return TargetUri.resolve(endpoint.uri(), route, path, query, false).toString();
+            java.net.URI uri = TargetUri.resolve(endpoint.uri(), route, path, query, false);
+            target = uri;
+            return uri.toString();
         }
     }
 

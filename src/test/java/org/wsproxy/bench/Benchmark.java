@@ -26,6 +26,7 @@ import org.wsproxy.demo.JettyBases;
  * <li>{@code --nginx auto|false}; {@code --proxy-java DIR} a JDK for wsproxy (default this one);
  * {@code --proxy-warmup 10s} of each workload through wsproxy before the first is measured, for its JIT</li>
  * <li>{@code --out FILE}: where the table is also written (default target/bench-results.md)</li>
+ * <li>{@code --http-floor async,blocking}: for (e), stock Jetty proxy servlets ({@link FloorProxy}) measured as rows of their own</li>
  * <li>{@code cold} in {@code --workloads}: first, on servers started for each, the first {@code --cold-upgrades 2000} upgrades
  * and the first {@code --cold-messages 10000} messages after start, without warm-up</li>
  * </ul>
@@ -34,7 +35,8 @@ import org.wsproxy.demo.JettyBases;
 public final class Benchmark
 {
     private static final Set<String> FLAGS = Set.of("workloads", "warmup", "duration", "connections", "window", "size",
-        "binary", "large-connections", "large-size", "idle", "idle-in-flight", "http-connections", "nginx", "proxy-java", "proxy-warmup", "out", "cold-upgrades", "cold-messages", "floor");
+        "binary", "large-connections", "large-size", "idle", "idle-in-flight", "http-connections", "nginx", "proxy-java", "proxy-warmup", "out", "cold-upgrades", "cold-messages", "floor",
+        "http-floor");
     /** The load driver's heap: enough for tens of thousands of connections' buffers. */
     private static final List<String> DRIVER_JVM = List.of("-Xms512m", "-Xmx2g");
 
@@ -74,8 +76,9 @@ public final class Benchmark
             for (Workload cold : Workload.cold(flags))
                 runOnFreshServers(cold, jettyHome, jettyBase, war, javaHome, nginx, floor, rows, out);
         }
+        List<String> floors = flags.string("http-floor", "").isBlank() ? List.of() : List.of(flags.string("http-floor", "").split(","));
         if (!workloads.isEmpty())
-            runOnServers(workloads, proxyWarmup, jettyHome, jettyBase, war, javaHome, nginx, floor, rows, out);
+            runOnServers(workloads, proxyWarmup, jettyHome, jettyBase, war, javaHome, nginx, floor, floors, rows, out);
 
         String table = ResultTable.format(rows);
         out.println();
@@ -93,17 +96,20 @@ public final class Benchmark
     private static void runOnFreshServers(Workload workload, Path jettyHome, Path jettyBase, Path war, Path javaHome, Path nginx,
                                           boolean floor, List<ResultTable.Row> rows, PrintStream out) throws Exception
     {
-        runOnServers(List.of(workload), Duration.ZERO, jettyHome, jettyBase, war, javaHome, nginx, floor, rows, out);
+        runOnServers(List.of(workload), Duration.ZERO, jettyHome, jettyBase, war, javaHome, nginx, floor, List.of(), rows, out);
     }
 
     private static void runOnServers(List<Workload> workloads, Duration proxyWarmup, Path jettyHome, Path jettyBase, Path war,
-                                     Path javaHome, Path nginx, boolean floor, List<ResultTable.Row> rows, PrintStream out) throws Exception
+                                     Path javaHome, Path nginx, boolean floor, List<String> httpFloors, List<ResultTable.Row> rows,
+                                     PrintStream out) throws Exception
     {
         Path workDir = Files.createTempDirectory("wsproxy-bench");
         try (Servers servers = Servers.start(jettyHome, jettyBase, war, javaHome, nginx, workDir, out))
         {
             if (floor)
                 servers.addFloor(javaHome, out);
+            for (String mode : httpFloors)
+                servers.startFloor(mode, out);
             // Ctrl-C (or Maven going away) must not leave Jetty, nginx or the backend running.
             Thread stopper = new Thread(servers::close, "bench-shutdown");
             Runtime.getRuntime().addShutdownHook(stopper);
@@ -134,8 +140,7 @@ public final class Benchmark
             out.println(workload.title());
             for (Target target : servers.targets())
             {
-                // The floor relays WebSockets only.
-                if (!(target.name().equals("floor") && workload.http()))
+                if (runs(target, workload))
                     rows.add(new ResultTable.Row(workload, target, drive(workload, target, out)));
             }
         }
@@ -167,16 +172,26 @@ public final class Benchmark
         Flags flags = Flags.parse("--warmup", "0s", "--duration", time.toMillis() + "ms", "--idle", "6000");
         for (Target jvm : servers.targets())
         {
-            // wsproxy, and the floor when there is one: the JVMs.
+            // wsproxy, and the floors when there are: the JVMs.
             if (jvm.jcmd() == null)
                 continue;
             Target unmeasured = new Target(jvm.name(), jvm.port(), List.of(), null);
             for (Workload workload : Workload.from(flags))
             {
-                if (!workload.key().equals("b") && !(jvm.name().equals("floor") && workload.http()))
+                if (!workload.key().equals("b") && runs(jvm, workload))
                     drive(workload, unmeasured, out);
             }
         }
+    }
+
+    /** The WebSocket floor ({@code --floor}) relays WebSockets only; the HTTP floors ({@code --http-floor}) proxy HTTP only. */
+    private static boolean runs(Target target, Workload workload)
+    {
+        if (target.name().equals("floor"))
+            return !workload.http();
+        if (target.name().startsWith("jetty-"))
+            return workload.http();
+        return true;
     }
 
     /** One load-driver process running {@code workload} against {@code target}. */

@@ -115,6 +115,27 @@ final class Servers implements AutoCloseable
         targets.add(new Target("floor", port, List.of(floor.pid()), javaHome.resolve("bin").resolve("jcmd")));
     }
 
+    /**
+     * Adds the HTTP workload's floor ({@link FloorProxy} in {@code mode}, its own process with {@code jetty-base/}'s
+     * JVM flags) as a target named {@code jetty-<mode>}, measured like wsproxy; only HTTP workloads are run on it.
+     */
+    void startFloor(String mode, PrintStream out) throws Exception
+    {
+        int backendPort = targets.get(0).port();
+        CompletableFuture<Integer> listening = new CompletableFuture<>();
+        JavaProcess floor = JavaProcess.start("floor", List.of("-XX:+UseSerialGC", "-Xmx1g", "-Xmn64m", "-Xms80m"), FloorProxy.class,
+            List.of(mode, String.valueOf(backendPort)), line ->
+            {
+                if (line.startsWith("LISTENING "))
+                    listening.complete(Integer.parseInt(line.substring(10).trim()));
+            });
+        started.add(floor);
+        int port = listening.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        out.printf("jetty-%s (floor): pid %d, 127.0.0.1:%d%n", mode, floor.pid(), port);
+        Target wsproxy = targets.stream().filter(target -> target.name().equals("wsproxy")).findFirst().orElseThrow();
+        targets.add(new Target("jetty-" + mode, port, List.of(floor.pid()), wsproxy.jcmd()));
+    }
+
     List<Target> targets()
     {
         return targets;
