@@ -73,7 +73,7 @@ class HostsIT
     /** The most a client may send to a backend that reads nothing before the test gives up on its being held back. */
     private static final long CLIENT_FLOOD_LIMIT = 256L << 20;
     /** A send not completed for this long is taken as stalled (a loaded machine only makes the count smaller). */
-    private static final Duration STALLED = Duration.ofSeconds(2);
+    private static final Duration STALLED = Duration.ofSeconds(1);
     /** The routes every host gets; the first two are the ones jetty-base/ has. */
     private static final String ROUTES = "ws, app, limited, keepalive, status, refuses, silent, dead";
     private static final String UPGRADE_KEY = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -165,10 +165,10 @@ class HostsIT
         route(params, "app", "/", http.url());
         route(params, "limited", "/limited/", backend.url());
         params.put("wsproxy.route.limited.maxClientMessageSize", "1KiB");
-        // Keepalive pings to a hop silent for 1 s, on a route of its own: a client held back by backpressure must not get
-        // one it cannot read (on Tomcat, a ping to it would wait in a blocking send).
+        // Keepalive pings to a hop silent for half a second, on a route of its own: a client held back by backpressure must
+        // not get one it cannot read (on Tomcat, a ping to it would wait in a blocking send).
         route(params, "keepalive", "/keepalive/", backend.url());
-        params.put("wsproxy.route.keepalive.pingInterval", "1s");
+        params.put("wsproxy.route.keepalive.pingInterval", "500ms");
         route(params, "status", "/status/", statuses.url());
         route(params, "refuses", "/refuses/", statuses.url());
         route(params, "silent", "/silent/", silent.url());
@@ -374,7 +374,7 @@ class HostsIT
 
     private void keepalivePings() throws Exception
     {
-        // Silent for a second, the client's hop gets the proxy's ping (answered by the JDK; the pong is not relayed), and so
+        // Silent for half a second, the client's hop gets the proxy's ping (answered by the JDK; the pong is not relayed), and so
         // does the backend's.
         JdkWebSocketRecorder listener = new JdkWebSocketRecorder();
         WebSocket webSocket = connect("/keepalive/echo", listener);
