@@ -81,7 +81,7 @@ class HostsIT
     @TempDir
     Path tmp;
 
-    // One host at a time, with backends of its own: the next host starts once the last one has stopped.
+    // The host whose cases run, with backends of its own (those of its Deployment).
     private TestBackend backend;
     private GatedHttpBackend http;
     /** Answers given statuses with given bodies, byte for byte (routes status and refuses). */
@@ -92,11 +92,39 @@ class HostsIT
     private ExecutorService clientExecutor;
     private HttpClient client;
     private int port;
+    private Deployment current;
+    /**
+     * Each host's deployment, started in this order: the next host is started while the current one's cases run (its
+     * start, mostly the server's, is most of the time a host takes), one start at a time.
+     */
+    private final Map<ServletHost, CompletableFuture<Deployment>> deployments = new java.util.EnumMap<>(ServletHost.class);
+    private final ExecutorService starter = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "hosts-starter"));
 
     @AfterEach
     void stopWhateverIsLeft() throws Exception
     {
-        stopHost();
+        starter.shutdown();
+        Exception failure = null;
+        for (CompletableFuture<Deployment> deployment : deployments.values())
+        {
+            try
+            {
+                // Started or failed by then (each start is bounded); a failed one stopped what it had started.
+                Deployment started = deployment.exceptionally(x -> null).get(5, TimeUnit.MINUTES);
+                if (started != null)
+                    started.close();
+            }
+            catch (Exception x)
+            {
+                if (failure == null)
+                    failure = x;
+                else
+                    failure.addSuppressed(x);
+            }
+        }
+        starter.awaitTermination(1, TimeUnit.MINUTES);
+        if (failure != null)
+            throw failure;
     }
 
     @TestFactory
@@ -140,125 +168,185 @@ class HostsIT
         });
     }
 
+    /** Takes the host's deployment (started now, or already while the last host's cases ran), and starts the next's. */
     private void start(ServletHost host) throws Exception
     {
-        stopHost();
-        backend = new TestBackend("hosts").start();
-        http = new GatedHttpBackend().start();
-        statuses = new RawHttpBackend().start();
-        silent = new RawHttpBackend().start();
-        silent.silent = true;
-        clientExecutor = Executors.newCachedThreadPool();
-        client = HttpClient.newBuilder().executor(clientExecutor).connectTimeout(TIMEOUT).build();
-        server = host.start(tmp.resolve(host.name()), contextParams());
+        Deployment deployment;
+        try
+        {
+            deployment = deployment(host).get(5, TimeUnit.MINUTES);
+        }
+        catch (ExecutionException x)
+        {
+            if (x.getCause() instanceof Error error)
+                throw error;
+            throw x.getCause() instanceof Exception cause ? cause : x;
+        }
+        finally
+        {
+            Arrays.stream(ServletHost.values()).filter(HostsIT::selected).filter(next -> next.ordinal() > host.ordinal()).findFirst()
+                .ifPresent(this::deployment);
+        }
+        current = deployment;
+        backend = deployment.backend;
+        http = deployment.http;
+        statuses = deployment.statuses;
+        silent = deployment.silent;
+        server = deployment.server;
+        clientExecutor = deployment.clientExecutor;
+        client = deployment.client;
         port = server.port();
         assertTrue(server.logLines().stream().anyMatch(line -> line.contains("wsproxy route dead: /dead/")), server::log);
         assertTrue(server.logLines().stream().noneMatch(host::isBadLogLine), server::log);
     }
 
-    /** The same routes and settings on every host (routes ws and app are jetty-base/'s, the others added). */
-    private Map<String, String> contextParams() throws IOException
+    private CompletableFuture<Deployment> deployment(ServletHost host)
     {
-        Map<String, String> params = new LinkedHashMap<>();
-        params.put("wsproxy.routes", ROUTES);
-        route(params, "ws", "/ws/", backend.url());
-        route(params, "app", "/", http.url());
-        route(params, "limited", "/limited/", backend.url());
-        params.put("wsproxy.route.limited.maxClientMessageSize", "1KiB");
-        // Keepalive pings to a hop silent for half a second, on a route of its own: a client held back by backpressure must
-        // not get one it cannot read (on Tomcat, a ping to it would wait in a blocking send).
-        route(params, "keepalive", "/keepalive/", backend.url());
-        params.put("wsproxy.route.keepalive.pingInterval", "500ms");
-        route(params, "status", "/status/", statuses.url());
-        route(params, "refuses", "/refuses/", statuses.url());
-        route(params, "silent", "/silent/", silent.url());
-        params.put("wsproxy.route.silent.readTimeout", "1s");
-        params.put("wsproxy.route.silent.connectTimeout", "1s");
-        route(params, "dead", "/dead/", "http://127.0.0.1:" + deadPort());
-        // A session some case left open must not hold the stop for jetty-base/'s 30 s drain.
-        params.put("wsproxy.drainTimeout", "1s");
-        params.put("wsproxy.drainSpread", "0s");
-        return params;
-    }
-
-    private static void route(Map<String, String> params, String name, String path, String backend)
-    {
-        params.put("wsproxy.route." + name + ".path", path);
-        params.put("wsproxy.route." + name + ".backends", backend);
-    }
-
-    private static int deadPort() throws IOException
-    {
-        try (ServerSocket socket = new ServerSocket(0))
+        return deployments.computeIfAbsent(host, h -> CompletableFuture.supplyAsync(() ->
         {
-            return socket.getLocalPort();
-        }
+            try
+            {
+                return Deployment.start(h, tmp.resolve(h.name()));
+            }
+            catch (Exception x)
+            {
+                throw new java.util.concurrent.CompletionException(x);
+            }
+        }, starter));
     }
 
     private void stop(ServletHost host) throws Exception
     {
         assumeTrue(server != null, "the host did not start");
         ServletHost.Started stopped = server;
-        stopHost();
+        Deployment deployment = current;
+        current = null;
+        server = null;
+        deployment.close();
         // After the stop, so that what the undeployment logged counts too.
         assertTrue(stopped.logLines().stream().noneMatch(host::isBadLogLine), stopped::log);
     }
 
-    /** Stops the host, then its backends and the client; each bounded, each attempted whatever the others did. */
-    private void stopHost() throws Exception
+    /** One host running the WAR, with its backends and a client of its own. */
+    private static final class Deployment implements AutoCloseable
     {
-        // What is running now (the fields are cleared before anything is stopped, so a failed stop is not tried again).
-        ServletHost.Started host = server;
-        TestBackend webSockets = backend;
-        GatedHttpBackend gated = http;
-        RawHttpBackend answers = statuses;
-        RawHttpBackend hangs = silent;
-        List<Stop> stops = List.of(
-            () -> close(host), () -> close(webSockets == null ? null : webSockets::stop), () -> close(gated == null ? null : gated::stop),
-            () -> close(answers == null ? null : answers::stop), () -> close(hangs == null ? null : hangs::stop), this::stopClient);
-        server = null;
-        backend = null;
-        http = null;
-        statuses = null;
-        silent = null;
-        Exception failure = null;
-        for (Stop stop : stops)
+        private final TestBackend backend = new TestBackend("hosts");
+        private final GatedHttpBackend http = new GatedHttpBackend();
+        private final RawHttpBackend statuses = new RawHttpBackend();
+        private final RawHttpBackend silent = new RawHttpBackend();
+        private final ExecutorService clientExecutor = Executors.newCachedThreadPool();
+        private final HttpClient client = HttpClient.newBuilder().executor(clientExecutor).connectTimeout(TIMEOUT).build();
+        private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        private ServletHost.Started server;
+
+        /** Starts the backends, then the host; what was started is stopped again if anything fails. */
+        static Deployment start(ServletHost host, Path dir) throws Exception
         {
+            Deployment deployment = new Deployment();
             try
             {
-                stop.run();
+                deployment.backend.start();
+                deployment.http.start();
+                deployment.statuses.start();
+                deployment.silent.start();
+                deployment.silent.silent = true;
+                deployment.server = host.start(dir, deployment.contextParams());
+                return deployment;
             }
-            catch (Exception x)
+            catch (Exception | Error x)
             {
-                if (failure == null)
-                    failure = x;
-                else
-                    failure.addSuppressed(x);
+                try
+                {
+                    deployment.close();
+                }
+                catch (Exception suppressed)
+                {
+                    x.addSuppressed(suppressed);
+                }
+                throw x;
             }
         }
-        if (failure != null)
-            throw failure;
-    }
 
-    private interface Stop
-    {
-        void run() throws Exception;
-    }
+        /** The same routes and settings on every host (routes ws and app are jetty-base/'s, the others added). */
+        private Map<String, String> contextParams() throws IOException
+        {
+            Map<String, String> params = new LinkedHashMap<>();
+            params.put("wsproxy.routes", ROUTES);
+            route(params, "ws", "/ws/", backend.url());
+            route(params, "app", "/", http.url());
+            route(params, "limited", "/limited/", backend.url());
+            params.put("wsproxy.route.limited.maxClientMessageSize", "1KiB");
+            // Keepalive pings to a hop silent for half a second, on a route of its own: a client held back by backpressure
+            // must not get one it cannot read (on Tomcat, a ping to it would wait in a blocking send).
+            route(params, "keepalive", "/keepalive/", backend.url());
+            params.put("wsproxy.route.keepalive.pingInterval", "500ms");
+            route(params, "status", "/status/", statuses.url());
+            route(params, "refuses", "/refuses/", statuses.url());
+            route(params, "silent", "/silent/", silent.url());
+            params.put("wsproxy.route.silent.readTimeout", "1s");
+            params.put("wsproxy.route.silent.connectTimeout", "1s");
+            route(params, "dead", "/dead/", "http://127.0.0.1:" + deadPort());
+            // A session some case left open must not hold the stop for jetty-base/'s 30 s drain.
+            params.put("wsproxy.drainTimeout", "1s");
+            params.put("wsproxy.drainSpread", "0s");
+            return params;
+        }
 
-    private static void close(AutoCloseable closeable) throws Exception
-    {
-        if (closeable != null)
-            closeable.close();
-    }
+        private static void route(Map<String, String> params, String name, String path, String backend)
+        {
+            params.put("wsproxy.route." + name + ".path", path);
+            params.put("wsproxy.route." + name + ".backends", backend);
+        }
 
-    private void stopClient() throws InterruptedException
-    {
-        if (clientExecutor == null)
-            return;
-        clientExecutor.shutdownNow();
-        clientExecutor.awaitTermination(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        clientExecutor = null;
-        client = null;
+        private static int deadPort() throws IOException
+        {
+            try (ServerSocket socket = new ServerSocket(0))
+            {
+                return socket.getLocalPort();
+            }
+        }
+
+        /** Stops the host, then its backends and the client; each bounded, each attempted whatever the others did. */
+        @Override
+        public void close() throws Exception
+        {
+            if (!closed.compareAndSet(false, true))
+                return;
+            List<Stop> stops = List.of(() -> close(server), backend::stop, http::stop, statuses::stop, silent::stop, () ->
+            {
+                clientExecutor.shutdownNow();
+                clientExecutor.awaitTermination(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            });
+            server = null;
+            Exception failure = null;
+            for (Stop stop : stops)
+            {
+                try
+                {
+                    stop.run();
+                }
+                catch (Exception x)
+                {
+                    if (failure == null)
+                        failure = x;
+                    else
+                        failure.addSuppressed(x);
+                }
+            }
+            if (failure != null)
+                throw failure;
+        }
+
+        private static void close(AutoCloseable closeable) throws Exception
+        {
+            if (closeable != null)
+                closeable.close();
+        }
+
+        private interface Stop
+        {
+            void run() throws Exception;
+        }
     }
 
     private void textAndBinaryFragments(ServletHost host) throws Exception
