@@ -60,6 +60,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * fails: its own 502 and 504 passed on, an upgrade it answers 502 or 503, a backend that never answers (504), and a
  * dead one (502). Where README's "On Tomcat 10.1 and 11" table says a behaviour differs, the case checks the
  * documented form on that host ({@link ServletHost#relaysClientPings()} and the others); no case is left out anywhere.
+ * Each host is started while the one before it runs its cases ({@link Deployment}); {@code -Dhosts=TOMCAT_11,...}
+ * picks some hosts only.
  * <p>Before host/JettyApi and the version-neutral RelayConnection and RequestBody, 12.0.30 refused the WAR
  * (boot/HostCheck), and without that refusal failed with a NoSuchMethodError; before the change to
  * webapps/wsproxy.xml, jetty-base/ deployed nothing there ("No resourceBase or war set for context"); before
@@ -132,22 +134,22 @@ class HostsIT
     {
         return Arrays.stream(ServletHost.values()).filter(HostsIT::selected).map(host -> DynamicContainer.dynamicContainer(host.name(), Stream.of(
             DynamicTest.dynamicTest("deploys", () -> start(host)),
-            relayCase("text and binary fragments", () -> textAndBinaryFragments(host)),
-            relayCase("messages in parts larger than the buffers on the way", this::messagesInLargeParts),
-            relayCase("pings and pongs both ways", () -> pingsAndPongsBothWays(host)),
-            relayCase("close codes and reasons both ways, a close without a code, a dropped backend", () -> closes(host)),
-            relayCase("subprotocol", this::subprotocol),
-            relayCase("message size limit", this::messageSizeLimit),
-            relayCase("keepalive pings", this::keepalivePings),
-            relayCase("backpressure: a client that reads nothing holds the backend back", () -> slowClientHoldsTheBackendBack(host)),
-            relayCase("backpressure: a backend that reads nothing holds the client back", () -> slowBackendHoldsTheClientBack(host)),
-            relayCase("HTTP GET", this::httpGet),
-            relayCase("HTTP request body streamed to the backend", this::requestBodyStreamedToTheBackend),
-            relayCase("HTTP streamed response", this::streamedResponse),
-            relayCase("the backend's own 502 and 504 pass through", this::backendStatusesPassThrough),
-            relayCase("an upgrade the backend answers 502 or 503", this::upgradeRefusedByTheBackend),
-            relayCase("a backend that never answers: 504", this::silentBackendTimesOut),
-            relayCase("a dead backend: 502", this::deadBackend),
+            relayCase(host, "text and binary fragments", () -> textAndBinaryFragments(host)),
+            relayCase(host, "messages in parts larger than the buffers on the way", this::messagesInLargeParts),
+            relayCase(host, "pings and pongs both ways", () -> pingsAndPongsBothWays(host)),
+            relayCase(host, "close codes and reasons both ways, a close without a code, a dropped backend", () -> closes(host)),
+            relayCase(host, "subprotocol", this::subprotocol),
+            relayCase(host, "message size limit", this::messageSizeLimit),
+            relayCase(host, "keepalive pings", this::keepalivePings),
+            relayCase(host, "backpressure: a client that reads nothing holds the backend back", () -> slowClientHoldsTheBackendBack(host)),
+            relayCase(host, "backpressure: a backend that reads nothing holds the client back", () -> slowBackendHoldsTheClientBack(host)),
+            relayCase(host, "HTTP GET", this::httpGet),
+            relayCase(host, "HTTP request body streamed to the backend", this::requestBodyStreamedToTheBackend),
+            relayCase(host, "HTTP streamed response", this::streamedResponse),
+            relayCase(host, "the backend's own 502 and 504 pass through", this::backendStatusesPassThrough),
+            relayCase(host, "an upgrade the backend answers 502 or 503", this::upgradeRefusedByTheBackend),
+            relayCase(host, "a backend that never answers: 504", this::silentBackendTimesOut),
+            relayCase(host, "a dead backend: 502", this::deadBackend),
             DynamicTest.dynamicTest("stops, with no error in its log", () -> stop(host)))));
     }
 
@@ -158,13 +160,27 @@ class HostsIT
         return only.isEmpty() || Arrays.asList(only.split("\\s*,\\s*")).contains(host.name());
     }
 
-    /** A case on the host started by the container's first test; not run if that failed. */
-    private DynamicTest relayCase(String name, Executable body)
+    /**
+     * A case on the host started by the container's first test; not run if that failed. A failure names the host and
+     * the case (the reports name dynamic tests by number only).
+     */
+    private DynamicTest relayCase(ServletHost host, String name, Executable body)
     {
         return DynamicTest.dynamicTest(name, () ->
         {
             assumeTrue(server != null, "the host did not start (see its \"deploys\")");
-            body.execute();
+            try
+            {
+                body.execute();
+            }
+            catch (org.opentest4j.TestAbortedException skipped)
+            {
+                throw skipped;
+            }
+            catch (AssertionError | Exception x)
+            {
+                throw new AssertionError(host + ", " + name + ": " + x, x);
+            }
         });
     }
 
