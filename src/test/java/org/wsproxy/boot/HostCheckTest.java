@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The host check on what the hosts really report (server info and ServletContext class as seen in
  * Tomcat 10.1.48, jetty-home 12.0.30 and 12.1.12): one line saying what was found and what to use.
- * The deployments themselves are in e2e/UnsupportedHostIT (refused), e2e/HostsIT and the Tomcat*DeploymentITs (served).
+ * The deployments themselves are in e2e/UnsupportedHostIT (refused), e2e/HostsIT (served).
  */
 public class HostCheckTest
 {

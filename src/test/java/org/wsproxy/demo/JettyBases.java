@@ -74,6 +74,28 @@ public final class JettyBases
         write(base, override.substring(0, end) + param + override.substring(end));
     }
 
+    /**
+     * Sets a context-param: its value replaced where the file sets it already (not in a comment, where the file shows
+     * optional parameters), else added.
+     */
+    public static void setContextParam(Path base, String name, String value) throws IOException
+    {
+        String override = read(base);
+        java.util.regex.Matcher param = java.util.regex.Pattern.compile(
+            "(<param-name>" + java.util.regex.Pattern.quote(name) + "</param-name>\\s*<param-value>)[^<]*(</param-value>)")
+            .matcher(override);
+        while (param.find())
+        {
+            boolean commented = override.lastIndexOf("<!--", param.start()) > override.lastIndexOf("-->", param.start());
+            if (!commented)
+            {
+                write(base, override.substring(0, param.start()) + param.group(1) + value + param.group(2) + override.substring(param.end()));
+                return;
+            }
+        }
+        addContextParam(base, name, value);
+    }
+
     /** Deletes {@code root} and everything below it, if it exists. */
     public static void delete(Path root) throws IOException
     {

@@ -24,10 +24,17 @@ final class JdkWebSocketRecorder implements WebSocket.Listener
     final BlockingQueue<String> pings = new LinkedBlockingQueue<>();
     /** The payloads of the pongs received, as text. */
     final BlockingQueue<String> pongs = new LinkedBlockingQueue<>();
+    /**
+     * The sizes of the parts each whole binary message came in, in the order of {@link #nextBinary}: the JDK hands a
+     * frame's payload over as one part or several, never two frames as one, so on a loopback connection and for small
+     * frames the parts are the frames.
+     */
+    final BlockingQueue<List<Integer>> binaryPartSizes = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
     private final BlockingQueue<byte[]> binaries = new LinkedBlockingQueue<>();
     private final StringBuilder textParts = new StringBuilder();
     private final ByteArrayOutputStream binaryParts = new ByteArrayOutputStream();
+    private List<Integer> partSizes = new ArrayList<>();
 
     @Override
     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last)
@@ -48,8 +55,11 @@ final class JdkWebSocketRecorder implements WebSocket.Listener
         byte[] part = new byte[data.remaining()];
         data.get(part);
         binaryParts.writeBytes(part);
+        partSizes.add(part.length);
         if (last)
         {
+            binaryPartSizes.add(List.copyOf(partSizes));
+            partSizes = new ArrayList<>();
             binaries.add(binaryParts.toByteArray());
             binaryParts.reset();
         }

@@ -22,8 +22,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * The one built WAR deployed where it cannot run, jetty-home 12.0.30 with the ee9 environment (the ee9 twins of the
  * modules, a base made the way README's "Into an existing Jetty" says): the deployment fails with boot.HostCheck's
  * one line, saying what was found and what to use, and no linkage error from the classes after it. One start.
- * Jetty 12.0.30 with ee10, refused here until host/JettyApi, is served now (HostsIT), and so are Tomcat 10.1 and 11
- * (Tomcat101DeploymentIT, Tomcat11DeploymentIT).
+ * Jetty 12.0.30 with ee10, refused here until host/JettyApi, is served now, and so are Tomcat 10.1 and 11 (HostsIT).
  */
 class UnsupportedHostIT
 {

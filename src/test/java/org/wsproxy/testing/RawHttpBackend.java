@@ -40,6 +40,16 @@ public class RawHttpBackend
     public volatile byte[] response = raw("HTTP/1.1 200 OK", "Content-Length: 3", "", "ok\n");
     /** Answer as soon as the head has arrived, without reading the body, then close (a 413 that will not wait). */
     public volatile boolean answerBeforeBody;
+    /**
+     * Answers for given request paths (the request target up to any query), whole responses as raw bytes; a path
+     * not here is answered with {@link #response}.
+     */
+    public final java.util.Map<String, byte[]> responsesByPath = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Accept the connection and read the request head, then answer nothing: the connection stays open until the
+     * peer closes it (or {@link #stop()}, or the read timeout), a backend that hangs.
+     */
+    public volatile boolean silent;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private ServerSocket server;
@@ -104,7 +114,16 @@ public class RawHttpBackend
                 if (head == null)
                     return;
                 heads.add(head);
-                byte[] answer = response;
+                if (silent)
+                {
+                    // Until the peer gives up and closes: read and drop whatever else comes.
+                    while (in.read() >= 0)
+                    {
+                        // nothing to answer
+                    }
+                    return;
+                }
+                byte[] answer = responsesByPath.getOrDefault(path(head), response);
                 if (answer.length == 0)
                     return;
                 boolean early = answerBeforeBody;
@@ -128,6 +147,15 @@ public class RawHttpBackend
         {
             sockets.remove(socket);
         }
+    }
+
+    /** The path of a request head's request line, without the query. */
+    private static String path(String head)
+    {
+        String[] requestLine = head.substring(0, head.indexOf("\r\n")).split(" ");
+        String target = requestLine.length > 1 ? requestLine[1] : "";
+        int query = target.indexOf('?');
+        return query < 0 ? target : target.substring(0, query);
     }
 
     private static String readHead(InputStream in) throws IOException
