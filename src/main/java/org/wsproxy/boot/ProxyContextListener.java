@@ -171,9 +171,14 @@ public class ProxyContextListener implements ServletContextListener
         if (runtime == null)
             return;
         // An undeploy (or a stop without Jetty's graceful phase) drains here; after a graceful stop this returns at once.
-        drain(runtime.drain());
-        if (tomcat == null)
-            org.wsproxy.websocket.ServletEnvironment.of(event.getServletContext()).contextHandler().removeBean(runtime.drain());
+        org.eclipse.jetty.server.handler.ContextHandler context =
+            tomcat == null ? org.wsproxy.websocket.ServletEnvironment.of(event.getServletContext()).contextHandler() : null;
+        if (context != null && connectorsClosed(context.getServer()))
+            LOG.info("wsproxy: the server's connectors are closed: no client is left to drain");
+        else
+            drain(runtime.drain());
+        if (context != null)
+            context.removeBean(runtime.drain());
         runtime.unpublish(event.getServletContext());
         try
         {
@@ -196,6 +201,23 @@ public class ProxyContextListener implements ServletContextListener
             }
             tomcat = null;
         }
+    }
+
+    /**
+     * Whether Jetty is stopping with its connectors already closed, as it stops them before its contexts: every
+     * connection a client had is gone, and a request cut that way never completes its async context, so a drain
+     * would wait its whole bound (46 s by default) for nothing.
+     */
+    static boolean connectorsClosed(org.eclipse.jetty.server.Server server)
+    {
+        if (server == null || !server.isStopping())
+            return false;
+        for (org.eclipse.jetty.server.Connector connector : server.getConnectors())
+        {
+            if (connector.isRunning())
+                return false;
+        }
+        return true;
     }
 
     /** Drains and waits for it, at most the drain's timeout and spread plus the time a hop has to answer a close. */
