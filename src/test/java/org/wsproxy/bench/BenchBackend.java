@@ -56,17 +56,7 @@ public final class BenchBackend
         webSockets.setHandler(new Page());
         context.setHandler(webSockets);
         server.setHandler(context);
-        server.start();
-
-        System.out.println("LISTENING " + connector.getLocalPort());
-        System.out.flush();
-        // Runs until the benchmark closes our standard input (or dies, which closes it too).
-        while (System.in.read() >= 0)
-        {
-            // Nothing is expected on it.
-        }
-        server.stop();
-        System.exit(0);
+        ChildServer.runUntilStdinCloses(server, connector);
     }
 
     /** {@code GET /page}: {@link #PAGE}; anything else is left to Jetty's 404. */

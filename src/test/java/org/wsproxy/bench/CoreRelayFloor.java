@@ -85,16 +85,7 @@ public final class CoreRelayFloor extends Handler.Abstract
         server.addBean(client);
         WebSocketComponents components = WebSocketServerComponents.ensureWebSocketComponents(server);
         server.setHandler(new CoreRelayFloor(URI.create("ws://127.0.0.1:" + backendPort), client, components));
-        server.start();
-
-        System.out.println("LISTENING " + connector.getLocalPort());
-        System.out.flush();
-        while (System.in.read() >= 0)
-        {
-            // Nothing is expected on it.
-        }
-        server.stop();
-        System.exit(0);
+        ChildServer.runUntilStdinCloses(server, connector);
     }
 
     @Override

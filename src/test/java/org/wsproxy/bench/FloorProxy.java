@@ -49,15 +49,6 @@ public final class FloorProxy
         proxy.setAsyncSupported(true);
         context.addServlet(proxy, "/*");
         server.setHandler(context);
-        server.start();
-
-        System.out.println("LISTENING " + connector.getLocalPort());
-        System.out.flush();
-        while (System.in.read() >= 0)
-        {
-            // Nothing is expected on it.
-        }
-        server.stop();
-        System.exit(0);
+        ChildServer.runUntilStdinCloses(server, connector);
     }
 }
