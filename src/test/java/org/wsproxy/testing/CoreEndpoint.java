@@ -49,6 +49,16 @@ public class CoreEndpoint implements FrameHandler
         sent.get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
+    /**
+     * Starts the close handshake without waiting for the close frame's write: Jetty's client fails that write with
+     * ClosedChannelException when the peer's reply arrives (and closes the connection) before its writer thread has
+     * marked the write done. Callers check {@link #closed} for the reply instead.
+     */
+    public void startClose(int code, String reason)
+    {
+        session.close(code, reason, Callback.NOOP);
+    }
+
     @Override
     public void onOpen(CoreSession coreSession, Callback callback)
     {

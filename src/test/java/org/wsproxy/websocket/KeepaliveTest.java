@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
-import org.eclipse.jetty.websocket.core.CloseStatus;
 import org.eclipse.jetty.websocket.core.Frame;
 import org.eclipse.jetty.websocket.core.OpCode;
 import org.eclipse.jetty.websocket.core.client.CoreClientUpgradeRequest;
@@ -143,9 +142,7 @@ public class KeepaliveTest
         assertFalse(endpoint.closed.isDone(), endpoint.closed::toString);
         assertFalse(endpoint.pongs.contains(KEEPALIVE), endpoint.pongs.toString());
         assertFalse(backendSide.pongs.contains(KEEPALIVE), backendSide.pongs.toString());
-        Frame close = new Frame(OpCode.CLOSE);
-        close.setPayload(new CloseStatus(1000, "done").asPayloadBuffer());
-        endpoint.send(close);
+        endpoint.startClose(1000, "done");
         assertEquals("1000 done", endpoint.closed.get(10, TimeUnit.SECONDS));
     }
 
