@@ -12,6 +12,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.servlet.http.HttpServletRequest;
@@ -355,13 +356,19 @@ public class WebSocketProxy extends ContainerLifeCycle
                 long timeout = route.connectTimeout().toMillis();
                 if (lastFailure != null)
                     timeout = Math.max(1, Math.min(timeout, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                upgrade.timeout(timeout, TimeUnit.MILLISECONDS);
                 upgrade.setConfiguration(relay.settings().asCustomizer());
                 BackendResponse backendResponse = new BackendResponse();
                 upgrade.addListener(backendResponse);
                 try
                 {
                     CompletableFuture<?> connecting = client.connect(upgrade);
+                    // The deadline is a timer of ours, cancelled when the handshake ends, rather than the request's
+                    // timeout: Jetty's HTTP client keeps the timer of that one scheduled until the deadline, even after
+                    // the connection was upgraded, and the timer holds the HTTP connection with its parser (1.7 KiB per
+                    // WebSocket opened in the last connectTimeout). Completing the future aborts the request.
+                    long deadlineMillis = timeout;
+                    Scheduler.Task deadline = scheduler.schedule(() -> connecting.completeExceptionally(
+                        new TimeoutException("Total timeout " + deadlineMillis + " ms elapsed")), timeout, TimeUnit.MILLISECONDS);
                     // A client that leaves while we connect cancels the result; pass that on to the connect.
                     result.whenComplete((r, x) ->
                     {
@@ -370,6 +377,7 @@ public class WebSocketProxy extends ContainerLifeCycle
                     });
                     connecting.whenComplete((session, failure) ->
                     {
+                        deadline.cancel();
                         // The handshake is over either way: its place goes to the next one queued for this backend.
                         ticket.release();
                         if (failure == null)
