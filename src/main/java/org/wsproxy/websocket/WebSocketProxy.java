@@ -366,9 +366,9 @@ public class WebSocketProxy extends ContainerLifeCycle
                     // timeout: Jetty's HTTP client keeps the timer of that one scheduled until the deadline, even after
                     // the connection was upgraded, and the timer holds the HTTP connection with its parser (1.7 KiB per
                     // WebSocket opened in the last connectTimeout). Completing the future aborts the request.
-                    long deadlineMillis = timeout;
-                    Scheduler.Task deadline = scheduler.schedule(() -> connecting.completeExceptionally(
-                        new TimeoutException("Total timeout " + deadlineMillis + " ms elapsed")), timeout, TimeUnit.MILLISECONDS);
+                    long timeoutMillis = timeout;
+                    Scheduler.Task timer = scheduler.schedule(() -> connecting.completeExceptionally(
+                        new TimeoutException("Total timeout " + timeoutMillis + " ms elapsed")), timeout, TimeUnit.MILLISECONDS);
                     // A client that leaves while we connect cancels the result; pass that on to the connect.
                     result.whenComplete((r, x) ->
                     {
@@ -377,7 +377,7 @@ public class WebSocketProxy extends ContainerLifeCycle
                     });
                     connecting.whenComplete((session, failure) ->
                     {
-                        deadline.cancel();
+                        timer.cancel();
                         // The handshake is over either way: its place goes to the next one queued for this backend.
                         ticket.release();
                         if (failure == null)
