@@ -239,6 +239,9 @@ class HostsIT
         current = null;
         server = null;
         deployment.close();
+        // The host is gone: nothing listens on its port any more.
+        assertThrows(java.net.ConnectException.class, () -> new java.net.Socket("127.0.0.1", stopped.port()).close(),
+            host + " still listens on " + stopped.port() + " after its stop");
         // After the stop, so that what the undeployment logged counts too.
         assertTrue(stopped.logLines().stream().noneMatch(host::isBadLogLine), stopped::log);
     }
@@ -328,12 +331,15 @@ class HostsIT
         {
             if (!closed.compareAndSet(false, true))
                 return;
-            List<Stop> stops = List.of(() -> close(server), backend::stop, http::stop, statuses::stop, silent::stop, () ->
+            // The host is read before the field is cleared: a lambda reading the field stopped nothing, and every host
+            // outlived the test run.
+            ServletHost.Started host = server;
+            server = null;
+            List<Stop> stops = List.of(() -> close(host), backend::stop, http::stop, statuses::stop, silent::stop, () ->
             {
                 clientExecutor.shutdownNow();
                 clientExecutor.awaitTermination(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             });
-            server = null;
             Exception failure = null;
             for (Stop stop : stops)
             {
