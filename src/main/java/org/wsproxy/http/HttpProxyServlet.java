@@ -378,9 +378,8 @@ public class HttpProxyServlet extends AsyncProxyServlet
     @Override
     protected void sendProxyRequest(HttpServletRequest request, HttpServletResponse response, Request proxyRequest)
     {
-        long readTimeout = attempts(request).route.readTimeout().toMillis();
-        if (readTimeout > 0)
-            proxyRequest.idleTimeout(readTimeout, TimeUnit.MILLISECONDS);
+        // Always set, 0 too (no idle timeout): left unset, the request would get the client's, the longest of the routes'.
+        proxyRequest.idleTimeout(attempts(request).route.readTimeout().toMillis(), TimeUnit.MILLISECONDS);
         FlushingWriter writer = (FlushingWriter)request.getAttribute(WRITER_ATTRIBUTE);
         if (writer == null)
         {

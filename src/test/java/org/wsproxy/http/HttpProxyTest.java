@@ -382,6 +382,22 @@ public class HttpProxyTest
     }
 
     @Test
+    public void aRouteReadTimeoutOfZeroMeansNeverEvenWhenOtherRoutesHaveOne() throws Exception
+    {
+        TestBackend backend = backend("b1");
+        // The other route's 500 ms is the HTTP client's idle timeout (the longest of the routes'); a route with 0s
+        // must not fall back to it.
+        ProxyServer proxy = start(new ProxyServer()
+            .route("slow", "/http/slow", backend.url())
+            .route("main", "/", backend.url())
+            .param("wsproxy.readTimeout", "500ms")
+            .param("wsproxy.route.slow.readTimeout", "0s"));
+        HttpResponse<String> slow = get(proxy, "/http/slow?ms=1500");
+        assertEquals(200, slow.statusCode());
+        assertEquals("GET /http/slow?ms=1500", Echo.of(slow.body()).requestLine());
+    }
+
+    @Test
     public void pathMatchingNoRouteGives404() throws Exception
     {
         TestBackend backend = backend("b1");
