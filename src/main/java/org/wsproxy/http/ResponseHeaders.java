@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.client.Response;
@@ -25,13 +26,16 @@ import org.eclipse.jetty.http.HttpHeader;
  */
 final class ResponseHeaders
 {
-    /** Jetty's own list (AbstractProxyServlet.HOP_HEADERS), written out so that it is ours to read. */
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authorization", "proxy-authenticate",
-        "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade");
-    /** The same, as Jetty's header constants: a field whose name Jetty recognised is looked up without a lower-case copy. */
+    /**
+     * Jetty's own list (AbstractProxyServlet.HOP_HEADERS), written out so that it is ours to read, as Jetty's header
+     * constants: a field whose name Jetty recognised is looked up without a lower-case copy.
+     */
     private static final Set<HttpHeader> HOP_BY_HOP_HEADERS = EnumSet.of(HttpHeader.CONNECTION, HttpHeader.KEEP_ALIVE,
         HttpHeader.PROXY_AUTHORIZATION, HttpHeader.PROXY_AUTHENTICATE, HttpHeader.PROXY_CONNECTION, HttpHeader.TRANSFER_ENCODING,
         HttpHeader.TE, HttpHeader.TRAILER, HttpHeader.UPGRADE);
+    /** The same names in lower case, for a field whose name Jetty did not recognise. */
+    private static final Set<String> HOP_BY_HOP = HOP_BY_HOP_HEADERS.stream().map(HttpHeader::lowerCaseName)
+        .collect(Collectors.toUnmodifiableSet());
 
     private ResponseHeaders()
     {

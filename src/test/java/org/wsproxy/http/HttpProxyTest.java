@@ -370,12 +370,7 @@ public class HttpProxyTest
     @Test
     public void routeReadTimeoutOverridesTheGlobalOne() throws Exception
     {
-        TestBackend backend = backend("b1");
-        ProxyServer proxy = start(new ProxyServer()
-            .route("slow", "/http/slow", backend.url())
-            .route("main", "/", backend.url())
-            .param("wsproxy.readTimeout", "500ms")
-            .param("wsproxy.route.slow.readTimeout", "30s"));
+        ProxyServer proxy = proxyWithSlowRoute("30s");
         HttpResponse<String> slow = get(proxy, "/http/slow?ms=1000");
         assertEquals(200, slow.statusCode());
         assertEquals("GET /http/slow?ms=1000", Echo.of(slow.body()).requestLine());
@@ -384,17 +379,23 @@ public class HttpProxyTest
     @Test
     public void aRouteReadTimeoutOfZeroMeansNeverEvenWhenOtherRoutesHaveOne() throws Exception
     {
-        TestBackend backend = backend("b1");
         // The other route's 500 ms is the HTTP client's idle timeout (the longest of the routes'); a route with 0s
         // must not fall back to it.
-        ProxyServer proxy = start(new ProxyServer()
-            .route("slow", "/http/slow", backend.url())
-            .route("main", "/", backend.url())
-            .param("wsproxy.readTimeout", "500ms")
-            .param("wsproxy.route.slow.readTimeout", "0s"));
+        ProxyServer proxy = proxyWithSlowRoute("0s");
         HttpResponse<String> slow = get(proxy, "/http/slow?ms=1500");
         assertEquals(200, slow.statusCode());
         assertEquals("GET /http/slow?ms=1500", Echo.of(slow.body()).requestLine());
+    }
+
+    /** Route "slow" (/http/slow) with the given readTimeout, route "main" (/) with 500 ms, both to one backend. */
+    private ProxyServer proxyWithSlowRoute(String slowReadTimeout) throws Exception
+    {
+        TestBackend backend = backend("b1");
+        return start(new ProxyServer()
+            .route("slow", "/http/slow", backend.url())
+            .route("main", "/", backend.url())
+            .param("wsproxy.readTimeout", "500ms")
+            .param("wsproxy.route.slow.readTimeout", slowReadTimeout));
     }
 
     @Test
